@@ -1,0 +1,3 @@
+"""Firebell: incident response for Slack."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,25 @@
+"""Action, block and callback ids: defined once, used by renderers and listeners alike."""
+
+from __future__ import annotations
+
+ACK = "incident.ack"
+UPDATE = "incident.update"
+RESOLVE = "incident.resolve"
+REOPEN = "incident.reopen"
+INCIDENT_ACTIONS_BLOCK = "incident.actions"
+
+DECLARE_VIEW = "incident.declare"
+DECLARE_TITLE_BLOCK = "title"
+DECLARE_TITLE_ACTION = "title_input"
+DECLARE_SEVERITY_BLOCK = "severity"
+DECLARE_SEVERITY_ACTION = "severity_select"
+DECLARE_SERVICE_BLOCK = "service"
+DECLARE_SERVICE_ACTION = "service_input"
+DECLARE_DESCRIPTION_BLOCK = "description"
+DECLARE_DESCRIPTION_ACTION = "description_input"
+DECLARE_COMMANDER_BLOCK = "commander"
+DECLARE_COMMANDER_ACTION = "commander_select"
+
+UPDATE_VIEW = "incident.update"
+UPDATE_TEXT_BLOCK = "update"
+UPDATE_TEXT_ACTION = "update_input"

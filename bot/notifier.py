@@ -1,0 +1,153 @@
+"""The one door from the domain to Slack.
+
+Domain code calls the `Notifier` protocol; `SlackNotifier` implements it with slack_sdk's
+AsyncWebClient, whose retry handlers honour 429 + Retry-After and retry connection errors.
+Failures that survive the retries surface as `SlackCallFailed` with Slack's error code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.errors import SlackCallFailed
+from bot.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Where to answer the person who asked: their response_url, or ephemerally in a channel."""
+
+    user_id: str
+    channel_id: str | None = None
+    response_url: str | None = None
+
+
+class Notifier(Protocol):
+    async def create_channel(self, name: str) -> str: ...
+
+    async def invite(self, channel_id: str, user_ids: list[str]) -> None: ...
+
+    async def set_topic(self, channel_id: str, topic: str) -> None: ...
+
+    async def post(
+        self, channel_id: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None
+    ) -> str: ...
+
+    async def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None: ...
+
+    async def tell(self, target: ReplyTarget, text: str, blocks: list[dict[str, Any]] | None = None) -> None: ...
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None: ...
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
+
+
+def build_web_client(token: str, base_url: str | None) -> AsyncWebClient:
+    kwargs: dict[str, Any] = {"token": token, "timeout": 10}
+    if base_url:
+        kwargs["base_url"] = base_url
+    client = AsyncWebClient(**kwargs)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+class SlackNotifier:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        kwargs = {key: value for key, value in kwargs.items() if value is not None}
+        try:
+            response = await self.client.api_call(method, json=kwargs)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", "unknown_error"))
+            log.warning("slack_call_failed", method=method, code=code)
+            raise SlackCallFailed(method, code) from None
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("slack_call_failed", method=method, code=type(exc).__name__)
+            raise SlackCallFailed(method, "connection_error") from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    async def create_channel(self, name: str) -> str:
+        data = await self._call("conversations.create", name=name, is_private=False)
+        return str(data["channel"]["id"])
+
+    async def invite(self, channel_id: str, user_ids: list[str]) -> None:
+        try:
+            await self._call("conversations.invite", channel=channel_id, users=",".join(user_ids))
+        except SlackCallFailed as exc:
+            # Inviting someone who is already there is success for us.
+            if exc.code != "already_in_channel":
+                raise
+
+    async def set_topic(self, channel_id: str, topic: str) -> None:
+        await self._call("conversations.setTopic", channel=channel_id, topic=topic[:250])
+
+    async def post(
+        self, channel_id: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None
+    ) -> str:
+        kwargs: dict[str, Any] = {"channel": channel_id, "text": text}
+        if blocks is not None:
+            kwargs["blocks"] = blocks
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        try:
+            data = await self._call("chat.postMessage", **kwargs)
+        except SlackCallFailed as exc:
+            if exc.code != "not_in_channel":
+                raise
+            # Public channels can be joined; then the post goes through.
+            await self._call("conversations.join", channel=channel_id)
+            data = await self._call("chat.postMessage", **kwargs)
+        return str(data["ts"])
+
+    async def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        kwargs: dict[str, Any] = {"channel": channel_id, "ts": ts, "text": text}
+        if blocks is not None:
+            kwargs["blocks"] = blocks
+        await self._call("chat.update", **kwargs)
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self._call("views.open", trigger_id=trigger_id, view=view)
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        await self._call("views.publish", user_id=user_id, view=view)
+
+    async def tell(self, target: ReplyTarget, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Answer one person privately; falls back from response_url to ephemeral to a DM."""
+        if target.response_url:
+            try:
+                webhook = AsyncWebhookClient(target.response_url, timeout=10, session=None)
+                response = await webhook.send(
+                    text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+                )
+                if response.status_code < 400:
+                    return
+                log.warning("response_url_failed", status=response.status_code)
+            except (SlackClientError, OSError, TimeoutError) as exc:
+                log.warning("response_url_failed", error=type(exc).__name__)
+        if target.channel_id:
+            try:
+                await self._call(
+                    "chat.postEphemeral", channel=target.channel_id, user=target.user_id, text=text, blocks=blocks
+                )
+                return
+            except SlackCallFailed:
+                pass
+        await self._call("chat.postMessage", channel=target.user_id, text=text, blocks=blocks)

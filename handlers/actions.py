@@ -1,0 +1,61 @@
+"""Buttons on incident messages."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot import blocks, ids
+from bot.errors import UsageError
+from bot.notifier import ReplyTarget
+from handlers.answering import answering, bind_incident
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def reply_target(body: dict[str, Any]) -> ReplyTarget:
+    return ReplyTarget(
+        user_id=body["user"]["id"],
+        channel_id=(body.get("channel") or {}).get("id"),
+        response_url=body.get("response_url"),
+    )
+
+
+def incident_number(body: dict[str, Any]) -> int:
+    value = str((body.get("actions") or [{}])[0].get("value", ""))
+    if not value.isdigit():
+        raise UsageError("error.bad_number", "usage.incident", value=value[:40])
+    return int(value)
+
+
+async def on_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
+    await ack()
+    services: Services = context["services"]
+    reply = reply_target(body)
+    actor = reply.user_id
+    action_id = body["actions"][0]["action_id"]
+    async with answering(context, reply):
+        number = incident_number(body)
+        bind_incident(number)
+        flows = services.flows
+        if action_id == ids.ACK:
+            await flows.acknowledge(number, actor, reply)
+        elif action_id == ids.RESOLVE:
+            await flows.resolve(number, actor, None, reply)
+        elif action_id == ids.REOPEN:
+            await flows.reopen(number, actor, reply)
+        elif action_id == ids.UPDATE:
+            await services.incidents.get(number)
+            metadata = json.dumps({"incident": number, "channel": reply.channel_id})
+            view = blocks.update_modal(services.catalog, number=number, private_metadata=metadata)
+            await services.notifier.open_view(body["trigger_id"], view)
+
+
+def register(app: AsyncApp) -> None:
+    pattern = re.compile("^(" + "|".join(re.escape(a) for a in (ids.ACK, ids.UPDATE, ids.RESOLVE, ids.REOPEN)) + ")$")
+    app.action(pattern)(on_button)

@@ -1,0 +1,123 @@
+"""`/incident`: parse, ack at once, then run the flow with errors answered privately."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot import blocks
+from bot.commands import (
+    Assign,
+    ChangeSeverity,
+    Command,
+    Declare,
+    Help,
+    ListIncidents,
+    OpenDeclareForm,
+    PostUpdate,
+    Resolve,
+    Show,
+    Transition,
+)
+from bot.errors import UsageError
+from bot.notifier import ReplyTarget
+from handlers.answering import answering, bind_incident, finish_log, render_error
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def reply_target(command: dict[str, Any]) -> ReplyTarget:
+    return ReplyTarget(
+        user_id=command["user_id"],
+        channel_id=command.get("channel_id"),
+        response_url=command.get("response_url"),
+    )
+
+
+async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
+    services: Services = context["services"]
+    t = services.catalog
+    try:
+        parsed = services.parser.parse(command.get("text", ""))
+    except UsageError as error:
+        await ack(response_type="ephemeral", text=render_error(t, error))
+        finish_log(context, "rejected")
+        return
+    if isinstance(parsed, Help):
+        await ack(response_type="ephemeral", text=t("usage.incident"))
+        finish_log(context, "ok")
+        return
+    if isinstance(parsed, Declare):
+        accepted = t("declare.accepted", title=parsed.title, severity=parsed.severity)
+        if parsed.clipped:
+            accepted += "\n" + t("declare.title_clipped", limit=len(parsed.title))
+        await ack(response_type="ephemeral", text=accepted)
+    else:
+        await ack()
+    reply = reply_target(command)
+    async with answering(context, reply):
+        await run_command(services, parsed, command, reply, context.get("request_key"))
+
+
+async def run_command(
+    services: Services, parsed: Command, command: dict[str, Any], reply: ReplyTarget, request_key: str | None
+) -> None:
+    flows, incidents, t = services.flows, services.incidents, services.catalog
+    actor = command["user_id"]
+    channel_id = command.get("channel_id")
+    match parsed:
+        case Declare(severity=severity, title=title):
+            await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key)
+        case OpenDeclareForm():
+            metadata = json.dumps({"channel": channel_id})
+            view = blocks.declare_modal(t, services.severities, initial_commander=actor, private_metadata=metadata)
+            await services.notifier.open_view(command["trigger_id"], view)
+        case Transition(action=action, number=number):
+            incident = await incidents.find(number, channel_id, f"usage.{action}")
+            bind_incident(incident.id)
+            handler = {"ack": flows.acknowledge, "mitigate": flows.mitigate, "reopen": flows.reopen}[action]
+            await handler(incident.id, actor, reply)
+        case Resolve(number=number, summary=summary):
+            incident = await incidents.find(number, channel_id, "usage.resolve")
+            bind_incident(incident.id)
+            await flows.resolve(incident.id, actor, summary, reply)
+        case PostUpdate(number=number, text=text):
+            incident = await incidents.find(number, channel_id, "usage.update")
+            bind_incident(incident.id)
+            await flows.post_update(incident.id, actor, text, reply)
+        case ChangeSeverity(number=number, severity=severity):
+            incident = await incidents.find(number, channel_id, "usage.severity")
+            bind_incident(incident.id)
+            await flows.change_severity(incident.id, actor, severity, reply)
+        case Assign(number=number, user_id=user_id, role=role):
+            incident = await incidents.find(number, channel_id, "usage.assign")
+            bind_incident(incident.id)
+            await flows.assign(incident.id, actor, user_id, role, reply)
+        case Show(what="status", number=number):
+            incident = await incidents.find(number, channel_id, "usage.status")
+            bind_incident(incident.id)
+            details = await incidents.details(incident.id)
+            rendered = blocks.incident_summary(
+                t, services.severities, details.incident, roles=details.roles, last_update=details.last_update,
+                show_channel=True,
+            )
+            await services.notifier.tell(reply, blocks.summary_text(t, services.severities, incident), rendered)
+        case Show(what=_, number=number):
+            incident = await incidents.find(number, channel_id, "usage.timeline")
+            bind_incident(incident.id)
+            text = blocks.timeline_text(t, incident.id, await incidents.timeline(incident.id))
+            await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+        case ListIncidents(include_closed=include_closed):
+            found = await incidents.list(include_closed=include_closed)
+            text = blocks.incident_list_text(t, services.severities, found, include_closed=include_closed)
+            await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+        case Help():
+            await services.notifier.tell(reply, t("usage.incident"))
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/incident")(incident_command)

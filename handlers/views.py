@@ -1,0 +1,90 @@
+"""Modal submissions: declare an incident, post an update."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot import ids
+from bot.commands import TITLE_LIMIT, UPDATE_LIMIT
+from bot.notifier import ReplyTarget
+from bot.slack_text import clip
+from handlers.answering import answering, bind_incident, finish_log
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _value(view: dict[str, Any], block: str, action: str, key: str = "value") -> Any:
+    element = ((view.get("state") or {}).get("values") or {}).get(block, {}).get(action) or {}
+    if key == "selected_option":
+        return (element.get("selected_option") or {}).get("value")
+    return element.get(key)
+
+
+async def on_declare_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    services: Services = context["services"]
+    t = services.catalog
+    title = (_value(view, ids.DECLARE_TITLE_BLOCK, ids.DECLARE_TITLE_ACTION) or "").strip()
+    if not title:
+        await ack(response_action="errors", errors={ids.DECLARE_TITLE_BLOCK: t("error.form_title_required")})
+        finish_log(context, "rejected")
+        return
+    severity = _value(view, ids.DECLARE_SEVERITY_BLOCK, ids.DECLARE_SEVERITY_ACTION, "selected_option")
+    if services.severities.get(severity or "") is None:
+        allowed = ", ".join(services.severities.ids)
+        await ack(response_action="errors",
+                  errors={ids.DECLARE_SEVERITY_BLOCK: t("error.missing_severity", allowed=allowed)})
+        finish_log(context, "rejected")
+        return
+    await ack()
+    actor = body["user"]["id"]
+    reply = ReplyTarget(user_id=actor, channel_id=_metadata(view).get("channel"))
+    service = (_value(view, ids.DECLARE_SERVICE_BLOCK, ids.DECLARE_SERVICE_ACTION) or "").strip() or None
+    description = (_value(view, ids.DECLARE_DESCRIPTION_BLOCK, ids.DECLARE_DESCRIPTION_ACTION) or "").strip()
+    commander = _value(view, ids.DECLARE_COMMANDER_BLOCK, ids.DECLARE_COMMANDER_ACTION, "selected_user")
+    async with answering(context, reply):
+        await services.flows.declare(
+            title=clip(title, TITLE_LIMIT),
+            severity=services.severities[severity.upper()].id,
+            actor=actor,
+            reply=reply,
+            commander_id=commander or actor,
+            service=clip(service, 200) if service else None,
+            description=clip(description, UPDATE_LIMIT) if description else None,
+            request_key=f"view:{view.get('id')}",
+        )
+
+
+async def on_update_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    services: Services = context["services"]
+    text = (_value(view, ids.UPDATE_TEXT_BLOCK, ids.UPDATE_TEXT_ACTION) or "").strip()
+    if not text:
+        await ack(response_action="errors",
+                  errors={ids.UPDATE_TEXT_BLOCK: services.catalog("error.form_update_required")})
+        finish_log(context, "rejected")
+        return
+    await ack()
+    metadata = _metadata(view)
+    actor = body["user"]["id"]
+    reply = ReplyTarget(user_id=actor, channel_id=metadata.get("channel"))
+    async with answering(context, reply):
+        number = int(metadata.get("incident", 0))
+        bind_incident(number)
+        await services.flows.post_update(number, actor, clip(text, UPDATE_LIMIT), reply)
+
+
+def register(app: AsyncApp) -> None:
+    app.view(ids.DECLARE_VIEW)(on_declare_submitted)
+    app.view(ids.UPDATE_VIEW)(on_update_submitted)

@@ -1,0 +1,82 @@
+"""Typed ORM models. Relationships load explicitly (lazy="raise"): no hidden I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    # The primary key doubles as the human incident number: unique across processes for free.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    service: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    declared_by: Mapped[str] = mapped_column(String(32))
+    commander_id: Mapped[str | None] = mapped_column(String(32))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored at the first acknowledgement / last resolution, for reports.
+    time_to_ack_seconds: Mapped[int | None] = mapped_column(Integer)
+    time_to_resolve_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Slack places: the incident channel with its live summary, and the feed announcement.
+    channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    summary_ts: Mapped[str | None] = mapped_column(String(32))
+    feed_channel_id: Mapped[str | None] = mapped_column(String(32))
+    feed_ts: Mapped[str | None] = mapped_column(String(32))
+    # The Slack request that declared it: a retried request finds it instead of declaring again.
+    request_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class IncidentRole(Base):
+    __tablename__ = "incident_roles"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline_entries"
+    __table_args__ = (Index("ix_timeline_incident_at", "incident_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    # Parameters for the catalog text, so the timeline renders in any locale later.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedRequest(Base):
+    """Slack requests already handled, keyed by a stable id; retries are recognised here."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
