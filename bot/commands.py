@@ -48,12 +48,25 @@ class Transition:
 class Resolve:
     number: int | None
     summary: str | None
+    # "resolve 3 pods restarted": inside an incident channel a bare leading number is text.
+    leading_token: str | None = None
+
+    def as_text_in_channel(self) -> Resolve:
+        if self.leading_token is None:
+            return self
+        return Resolve(None, " ".join(filter(None, [self.leading_token, self.summary])))
 
 
 @dataclass(frozen=True)
 class PostUpdate:
     number: int | None
     text: str
+    leading_token: str | None = None
+
+    def as_text_in_channel(self) -> PostUpdate:
+        if self.leading_token is None:
+            return self
+        return PostUpdate(None, f"{self.leading_token} {self.text}")
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,11 @@ def _take_number(tokens: list[str]) -> tuple[int | None, list[str]]:
     return None, tokens
 
 
+def _bare(tokens: list[str], number: int | None) -> str | None:
+    """The leading token when it was a bare number (not `#N`), which may be text after all."""
+    return tokens[0] if number is not None and not tokens[0].startswith("#") else None
+
+
 def _parse_severity(token: str, severities: SeverityTable, usage: str) -> str:
     severity = severities.get(token)
     if severity is None:
@@ -144,13 +162,13 @@ class CommandParser:
             case "resolve":
                 number, remaining = _take_number(tokens)
                 summary = " ".join(remaining).strip() or None
-                return Resolve(number, clip(summary, UPDATE_LIMIT) if summary else None)
+                return Resolve(number, clip(summary, UPDATE_LIMIT) if summary else None, _bare(tokens, number))
             case "update":
                 number, remaining = _take_number(tokens)
                 body = " ".join(remaining).strip()
                 if not body:
                     raise UsageError("error.missing_update_text", "usage.update")
-                return PostUpdate(number, clip(body, UPDATE_LIMIT))
+                return PostUpdate(number, clip(body, UPDATE_LIMIT), _bare(tokens, number))
             case "severity" | "sev":
                 number, remaining = _take_number(tokens)
                 if len(remaining) != 1:

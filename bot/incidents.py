@@ -226,11 +226,11 @@ class IncidentService:
             if incident is None:
                 raise NotFound("error.incident_not_found", number=number)
             old = incident.severity
-            if old == severity:
-                raise InvalidTransition("error.same_severity", number=number, severity=severity)
             if Status(incident.status) not in OPEN_STATUSES:
                 raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
                                         action="severity")
+            if old == severity:
+                raise InvalidTransition("error.same_severity", number=number, severity=severity)
             await repo.update_incident(number, session=session, values={"severity": severity})
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="severity",
                                     data={"old": old, "new": severity})

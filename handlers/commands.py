@@ -10,6 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot import blocks
 from bot.commands import (
+    TITLE_LIMIT,
     Assign,
     ChangeSeverity,
     Command,
@@ -54,7 +55,7 @@ async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any)
     if isinstance(parsed, Declare):
         accepted = t("declare.accepted", title=parsed.title, severity=parsed.severity)
         if parsed.clipped:
-            accepted += "\n" + t("declare.title_clipped", limit=len(parsed.title))
+            accepted += "\n" + t("declare.title_clipped", limit=TITLE_LIMIT)
         await ack(response_type="ephemeral", text=accepted)
     else:
         await ack()
@@ -69,6 +70,10 @@ async def run_command(
     flows, incidents, t = services.flows, services.incidents, services.catalog
     actor = command["user_id"]
     channel_id = command.get("channel_id")
+    if isinstance(parsed, Resolve | PostUpdate) and parsed.leading_token and channel_id:
+        # Inside an incident channel, "update 12 users affected" is text, not incident #12.
+        if await incidents.by_channel(channel_id) is not None:
+            parsed = parsed.as_text_in_channel()
     match parsed:
         case Declare(severity=severity, title=title):
             await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key)
