@@ -76,7 +76,9 @@ class SlackNotifier:
         try:
             response = await self.client.api_call(method, json=kwargs)
         except SlackApiError as exc:
-            code = str(exc.response.get("error", "unknown_error"))
+            data = exc.response.data
+            status = exc.response.status_code
+            code = str(data.get("error", "unknown_error")) if isinstance(data, dict) else f"http_{status}"
             log.warning("slack_call_failed", method=method, code=code)
             raise SlackCallFailed(method, code) from None
         except (SlackClientError, OSError, TimeoutError) as exc:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bot.errors import FirebellError, UsageError
+from bot.errors import FirebellError, SlackCallFailed, UsageError
 from bot.logging import get_logger
 from bot.messages import Catalog
 from bot.notifier import ReplyTarget
@@ -58,6 +58,9 @@ async def answering(context: Any, reply: ReplyTarget) -> AsyncIterator[None]:
     except FirebellError as error:
         outcome = "rejected"
         await services.flows.tell(reply, render_error(services.catalog, error))
+    except SlackCallFailed as error:
+        outcome = "slack_failed"
+        await services.flows.tell(reply, services.catalog("error.slack_failed", method=error.method, code=error.code))
     except Exception:
         outcome = "failed"
         ref = uuid.uuid4().hex[:8]

@@ -70,10 +70,14 @@ async def run_command(
     flows, incidents, t = services.flows, services.incidents, services.catalog
     actor = command["user_id"]
     channel_id = command.get("channel_id")
-    if isinstance(parsed, Resolve | PostUpdate) and parsed.leading_token and channel_id:
-        # Inside an incident channel, "update 12 users affected" is text, not incident #12.
-        if await incidents.by_channel(channel_id) is not None:
-            parsed = parsed.as_text_in_channel()
+    # Inside an incident channel, "update 12 users affected" is text, not incident #12.
+    if (
+        isinstance(parsed, Resolve | PostUpdate)
+        and parsed.leading_token
+        and channel_id
+        and await incidents.by_channel(channel_id) is not None
+    ):
+        parsed = parsed.as_text_in_channel()
     match parsed:
         case Declare(severity=severity, title=title):
             await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key)

@@ -255,16 +255,16 @@ async def make_harness(database_url: str, slack: FakeSlack) -> AsyncIterator[App
 
     async def build(*, locale: str = "en", clock: MutableClock | None = None, feed: str | None = "CFEED",
                     **overrides: Any) -> Harness:
-        settings = load_settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=slack.url,
-            database_url=database_url,
-            firebell_feed_channel=feed,
-            firebell_locale=locale,
-            _env_file=None,
-            **overrides,
-        )
+        values: dict[str, Any] = {
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack.url,
+            "database_url": database_url,
+            "firebell_feed_channel": feed,
+            "firebell_locale": locale,
+            "_env_file": None,
+        }
+        settings = load_settings(**{**values, **overrides})
         clock = clock or MutableClock()
         firebell = create_app(settings, clock=clock)
         await firebell.prepare(migrate=True)
