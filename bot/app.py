@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandParser
+from bot.escalation import EscalationService
 from bot.flows import IncidentFlows
 from bot.incidents import IncidentService
 from bot.logging import get_logger
 from bot.messages import Catalog
 from bot.notifier import SlackNotifier, build_web_client
+from bot.permissions import AccessControl
+from bot.policy import Policy, PolicyError, PolicyHolder, load_policy
 from bot.settings import Settings
 from bot.severity import SeverityTable
+from bot.timers import TimerService
 from storage import repositories
 from storage.db import create_engine, create_session_factory, upgrade_database
 
@@ -37,16 +42,22 @@ class Services:
     settings: Settings
     clock: Clock
     catalog: Catalog
-    severities: SeverityTable
     parser: CommandParser
     sessions: async_sessionmaker[AsyncSession]
     client: AsyncWebClient
     notifier: SlackNotifier
     incidents: IncidentService
     flows: IncidentFlows
+    policy: PolicyHolder
+    timers: TimerService
+    escalation: EscalationService
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
     inflight: int = 0
+
+    @property
+    def severities(self) -> SeverityTable:
+        return self.policy.severities
 
 
 @dataclass
@@ -56,6 +67,7 @@ class Firebell:
     services: Services
     bolt: AsyncApp
     web: web.Application
+    scheduler: AsyncIOScheduler | None = None
 
     async def prepare(self, *, migrate: bool = True) -> None:
         """Bring the schema up to date and forget old request ids."""
@@ -65,7 +77,36 @@ class Firebell:
         async with self.services.sessions.begin() as session:
             await repositories.forget_requests_before(cutoff, session=session)
 
+    async def tick(self) -> None:
+        """One scheduler tick; errors are logged, never raised into APScheduler."""
+        try:
+            await self.services.timers.tick()
+        except Exception:
+            log.exception("scheduler_tick_failed")
+
+    def start_scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick, "interval", seconds=self.settings.firebell_tick_seconds, max_instances=1, coalesce=True,
+            next_run_time=datetime.now(UTC),  # overdue timers fire at start-up, once, marked late
+            id="firebell-timers",
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        return scheduler
+
+    def reload_policy(self) -> bool:
+        try:
+            policy = self.services.policy.reload()
+        except PolicyError as error:
+            log.error("policy_reload_rejected", source=error.source, problems=error.problems)
+            return False
+        log.info("policy_reloaded", severities=[s.id for s in policy.severities])
+        return True
+
     async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
         tasks = list(self.services.background)
         for task in tasks:
             task.cancel()
@@ -75,7 +116,8 @@ class Firebell:
         await self.engine.dispose()
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Firebell:
+def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy | None = None) -> Firebell:
+    """Build the app. An invalid policy file raises PolicyError before anything starts."""
     # Imported here so bot/ services never depend on the handler layer at import time.
     from handlers import register_all
     from handlers.http import build_web_app
@@ -84,28 +126,37 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Firebell:
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     catalog = Catalog(settings.firebell_locale)
-    severities = SeverityTable()
+    holder = PolicyHolder(policy or load_policy(settings.firebell_policy), settings.firebell_policy)
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(client)
-    incidents = IncidentService(sessions, clock, severities)
+    timers = TimerService(sessions, clock)
+    access = AccessControl(holder, notifier)
+    incidents = IncidentService(sessions, clock, holder, timers, access)
+    escalation = EscalationService(
+        sessions=sessions, clock=clock, policy=holder, timers=timers, incidents=incidents, notifier=notifier,
+        catalog=catalog,
+    )
     flows = IncidentFlows(
         service=incidents,
         notifier=notifier,
         catalog=catalog,
-        severities=severities,
-        feed_channel=settings.firebell_feed_channel,
+        policy=holder,
+        feed_channel=settings.firebell_feed_channel or holder.policy.channels.feed,
+        escalation=escalation,
     )
     services = Services(
         settings=settings,
         clock=clock,
         catalog=catalog,
-        severities=severities,
-        parser=CommandParser(severities),
+        parser=CommandParser(holder),
         sessions=sessions,
         client=client,
         notifier=notifier,
         incidents=incidents,
         flows=flows,
+        policy=holder,
+        timers=timers,
+        escalation=escalation,
     )
     bolt = AsyncApp(
         client=client,

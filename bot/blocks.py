@@ -94,6 +94,8 @@ def incident_buttons(t: Catalog, incident: Incident) -> ActionsBlock:
                 ButtonElement(text=t("button.ack"), action_id=ids.ACK, value=value, style="primary")
             )
         elements.append(ButtonElement(text=t("button.update"), action_id=ids.UPDATE, value=value))
+        if incident.escalation_snapshot:
+            elements.append(ButtonElement(text=t("button.escalate"), action_id=ids.ESCALATE, value=value))
         elements.append(
             ButtonElement(
                 text=t("button.resolve"),
@@ -344,6 +346,72 @@ def home_view(t: Catalog, severities: SeverityTable, incidents: Sequence[Inciden
             )
         )
     return View(type="home", blocks=blocks).to_dict()
+
+
+def page_text(t: Catalog, severities: SeverityTable, incident: Incident, reason: str) -> str:
+    return t("page.text", number=incident.id, severity=severity_label(t, severities, incident.severity),
+             title=escape(incident.title), reason=reason)
+
+
+def page_message(
+    t: Catalog,
+    severities: SeverityTable,
+    incident: Incident,
+    *,
+    now: datetime,
+    reason: str,
+    tier_name: str,
+    paged_before: Sequence[str],
+    late_by: timedelta | None,
+) -> list[dict[str, Any]]:
+    """A page: what, how long, who else was paged, and the two buttons that matter."""
+    body = t(
+        "page.body",
+        title=escape(incident.title),
+        severity=severity_label(t, severities, incident.severity),
+        status=status_label(t, incident.status),
+        age=format_duration(t, now - incident.declared_at),
+        reason=reason,
+    )
+    parts: list[Block] = [
+        HeaderBlock(text=clip(t("page.header", number=incident.id), 150)),
+        SectionBlock(text=clip(body, SECTION_TEXT_LIMIT)),
+    ]
+    context = []
+    if tier_name:
+        context.append(MarkdownTextObject(text=clip(t("page.tier", tier=tier_name), 2000)))
+    if paged_before:
+        who = ", ".join(f"<@{u}>" for u in paged_before[:30])
+        context.append(MarkdownTextObject(text=clip(t("page.already", who=who), 2000)))
+    if context:
+        parts.append(ContextBlock(elements=context))
+    if late_by is not None:
+        parts.append(SectionBlock(text=t("page.late", late=format_duration(t, late_by))))
+    buttons = []
+    if incident.status in (Status.DECLARED, Status.REOPENED):
+        buttons.append(ButtonElement(text=t("button.ack"), action_id=ids.ACK, value=str(incident.id),
+                                     style="primary"))
+    if incident.channel_id:
+        buttons.append(ButtonElement(text=t("button.open_channel"), action_id=ids.OPEN_CHANNEL,
+                                     url=f"https://slack.com/app_redirect?channel={incident.channel_id}"))
+    if buttons:
+        parts.append(ActionsBlock(block_id=f"{ids.PAGE_ACTIONS_BLOCK}:{incident.id}", elements=buttons))
+    return _dump(parts)
+
+
+def pending_text(t: Catalog, jobs: Sequence[Any], snapshot: dict[str, Any] | None) -> str:
+    lines = [t("status.pending")]
+    tiers = (snapshot or {}).get("tiers", [])
+    for job in jobs:
+        key = f"status.pending.{job.kind}"
+        tier_index = int((job.payload or {}).get("tier", 0))
+        name = ""
+        if job.kind == "escalate" and tier_index < len(tiers):
+            name = tiers[tier_index].get("name") or t("page.tier_number", tier=tier_index + 1)
+        lines.append(t(key, tier=name, when=date_token(job.due_at)))
+    if len(lines) == 1:
+        lines.append(t("status.pending.none"))
+    return "\n".join(lines)
 
 
 def postmortem_due(t: Catalog, resolved_at: datetime) -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import UsageError
+from bot.policy import PolicyHolder
 from bot.roles import Role
 from bot.severity import SeverityTable
 from bot.slack_text import clip, unescape
@@ -58,6 +59,18 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class Escalate:
+    number: int | None
+    reason: str | None
+    leading_token: str | None = None
+
+    def as_text_in_channel(self) -> Escalate:
+        if self.leading_token is None:
+            return self
+        return Escalate(None, " ".join(filter(None, [self.leading_token, self.reason])))
+
+
+@dataclass(frozen=True)
 class PostUpdate:
     number: int | None
     text: str
@@ -101,6 +114,7 @@ Command = (
     | Declare
     | Transition
     | Resolve
+    | Escalate
     | PostUpdate
     | ChangeSeverity
     | Assign
@@ -138,8 +152,12 @@ def _parse_severity(token: str, severities: SeverityTable, usage: str) -> str:
 
 
 class CommandParser:
-    def __init__(self, severities: SeverityTable) -> None:
-        self.severities = severities
+    def __init__(self, policy: PolicyHolder) -> None:
+        self.policy = policy
+
+    @property
+    def severities(self) -> SeverityTable:
+        return self.policy.severities
 
     def parse(self, text: str) -> Command:
         text = unescape(text or "").strip()
@@ -163,6 +181,10 @@ class CommandParser:
                 number, remaining = _take_number(tokens)
                 summary = " ".join(remaining).strip() or None
                 return Resolve(number, clip(summary, UPDATE_LIMIT) if summary else None, _bare(tokens, number))
+            case "escalate":
+                number, remaining = _take_number(tokens)
+                reason = " ".join(remaining).strip() or None
+                return Escalate(number, clip(reason, 500) if reason else None, _bare(tokens, number))
             case "update":
                 number, remaining = _take_number(tokens)
                 body = " ".join(remaining).strip()

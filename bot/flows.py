@@ -13,10 +13,12 @@ from typing import Any
 
 from bot import blocks
 from bot.errors import SlackCallFailed
+from bot.escalation import EscalationService
 from bot.incidents import IncidentService
 from bot.logging import get_logger
 from bot.messages import Catalog
 from bot.notifier import Notifier, ReplyTarget
+from bot.policy import PolicyHolder
 from bot.roles import Role
 from bot.severity import Broadcast, SeverityTable
 from bot.slack_text import escape, incident_channel_name
@@ -35,15 +37,21 @@ class IncidentFlows:
         service: IncidentService,
         notifier: Notifier,
         catalog: Catalog,
-        severities: SeverityTable,
+        policy: PolicyHolder,
         feed_channel: str | None,
+        escalation: EscalationService,
     ) -> None:
+        self.escalation = escalation
         self.service = service
         self.notifier = notifier
         self.t = catalog
-        self.severities = severities
+        self.policy = policy
         self.feed_channel = feed_channel
         self._refresh_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @property
+    def severities(self) -> SeverityTable:
+        return self.policy.severities
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -118,6 +126,7 @@ class IncidentFlows:
                 await self.service.record_messages(number, summary_ts=ts)
         if self.feed_channel and self.feed_channel != channel_id:
             await self._announce_in_feed(incident, reply)
+        await self.escalation.on_declared(await self.service.get(number))
         if channel_id is not None:
             await self.tell(reply, self.t("declare.done", number=number, channel=channel_id))
         return await self.service.get(number)
@@ -274,3 +283,15 @@ class IncidentFlows:
         await self.refresh(number, reply)
         await self._confirm(incident, reply, self.t("done.assign", number=number, user=user_id, role=role_label))
         return incident
+
+    async def escalate(
+        self, number: int, actor: str, reason: str | None, reply: ReplyTarget, request_key: str | None
+    ) -> None:
+        report = await self.escalation.escalate(number, actor, reason, request_key)
+        await self.refresh(number, reply)
+        sent = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else f"<#{u}>" for u in report.sent) or "—"
+        if report.failed:
+            failed = ", ".join(f"{target} ({code})" for target, code in report.failed)
+            await self.tell(reply, self.t("done.escalate_failed", number=number, sent=sent, failed=failed))
+        else:
+            await self.tell(reply, self.t("done.escalate", number=number, sent=sent))

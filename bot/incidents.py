@@ -10,10 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.deadlines import ALL_KINDS, ESCALATE, schedule_deadlines
 from bot.errors import InvalidTransition, NotFound, UsageError
 from bot.lifecycle import OPEN_STATUSES, Action, Status, allowed_from, target_of
+from bot.permissions import AccessControl
+from bot.policy import PolicyHolder
 from bot.roles import Role
 from bot.severity import SeverityTable
+from bot.timers import TimerService
 from storage import repositories as repo
 from storage.models import Incident, IncidentRole, TimelineEntry
 
@@ -27,11 +31,22 @@ class IncidentDetails:
 
 class IncidentService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, severities: SeverityTable
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        policy: PolicyHolder,
+        timers: TimerService,
+        access: AccessControl,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
-        self.severities = severities
+        self.policy = policy
+        self.timers = timers
+        self.access = access
+
+    @property
+    def severities(self) -> SeverityTable:
+        return self.policy.severities
 
     # --- lookups ---------------------------------------------------------------------------------
 
@@ -92,6 +107,7 @@ class IncidentService:
         request_key: str | None = None,
     ) -> tuple[Incident, bool]:
         """Record a new incident; returns (incident, created). A repeated request_key returns the first."""
+        await self.access.require("declare", declared_by)
         if self.severities.get(severity) is None:
             raise UsageError("error.unknown_severity", "usage.declare", value=severity,
                              allowed=", ".join(self.severities.ids))
@@ -119,6 +135,10 @@ class IncidentService:
                     incident.id, session=session, at=now, actor_id=declared_by, kind="declared",
                     data={"severity": severity, "title": title},
                 )
+                # The incident and its deadlines commit together: no incident without its timers.
+                incident.escalation_snapshot = await schedule_deadlines(
+                    self.timers, session, self.policy.policy, incident, start=now, tag="declare"
+                )
         except IntegrityError:
             if request_key is None:
                 raise
@@ -141,6 +161,11 @@ class IncidentService:
         async with self.sessions.begin() as session:
             await repo.update_incident(number, session=session, values=places)
 
+    async def record_escalation(self, number: int, *, level: int, round_index: int) -> None:
+        async with self.sessions.begin() as session:
+            await repo.update_incident(number, session=session,
+                                       values={"escalation_level": level, "escalation_round": round_index})
+
     async def note_failure(self, number: int, *, method: str, code: str) -> None:
         async with self.sessions.begin() as session:
             await repo.add_timeline(number, session=session, at=self.clock.now(), actor_id=None,
@@ -149,7 +174,14 @@ class IncidentService:
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def _transition(
-        self, number: int, action: Action, actor: str, values: dict[str, Any], kind: str, data: dict[str, Any]
+        self,
+        number: int,
+        action: Action,
+        actor: str,
+        values: dict[str, Any],
+        kind: str,
+        data: dict[str, Any],
+        cancel: tuple[str, ...] = (),
     ) -> Incident:
         now = self.clock.now()
         async with self.sessions.begin() as session:
@@ -165,7 +197,15 @@ class IncidentService:
                 raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
                                         action=action.value)
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind=kind, data=data)
+            if cancel:
+                await self.timers.cancel(number, cancel, session=session)
             await session.refresh(incident)
+            if action is Action.REOPEN:
+                incident.escalation_snapshot = await schedule_deadlines(
+                    self.timers, session, self.policy.policy, incident, start=now, tag=f"reopen:{incident.version}"
+                )
+                incident.escalation_level = 0
+                incident.escalation_round = 0
         return incident
 
     async def acknowledge(self, number: int, actor: str) -> Incident:
@@ -174,7 +214,7 @@ class IncidentService:
         values: dict[str, Any] = {"acknowledged_at": now, "acknowledged_by": actor}
         if incident.time_to_ack_seconds is None:
             values["time_to_ack_seconds"] = int((now - incident.declared_at).total_seconds())
-        return await self._transition(number, Action.ACK, actor, values, "acknowledged", {})
+        return await self._transition(number, Action.ACK, actor, values, "acknowledged", {}, cancel=(ESCALATE,))
 
     async def mitigate(self, number: int, actor: str) -> Incident:
         now = self.clock.now()
@@ -184,9 +224,10 @@ class IncidentService:
             # Mitigating is acting on it: that counts as acknowledging too.
             values.update(acknowledged_at=now, acknowledged_by=actor,
                           time_to_ack_seconds=int((now - incident.declared_at).total_seconds()))
-        return await self._transition(number, Action.MITIGATE, actor, values, "mitigated", {})
+        return await self._transition(number, Action.MITIGATE, actor, values, "mitigated", {}, cancel=(ESCALATE,))
 
     async def resolve(self, number: int, actor: str, summary: str | None) -> Incident:
+        await self.access.require("resolve", actor)
         now = self.clock.now()
         incident = await self.get(number)
         values: dict[str, Any] = {
@@ -199,7 +240,7 @@ class IncidentService:
             values.update(acknowledged_at=now, acknowledged_by=actor,
                           time_to_ack_seconds=int((now - incident.declared_at).total_seconds()))
         return await self._transition(number, Action.RESOLVE, actor, values, "resolved",
-                                      {"summary": summary} if summary else {})
+                                      {"summary": summary} if summary else {}, cancel=ALL_KINDS)
 
     async def reopen(self, number: int, actor: str) -> Incident:
         values: dict[str, Any] = {"resolved_at": None, "resolved_by": None, "acknowledged_at": None,
@@ -220,6 +261,7 @@ class IncidentService:
 
     async def change_severity(self, number: int, actor: str, severity: str) -> tuple[Incident, str]:
         """Returns the incident and its previous severity."""
+        await self.access.require("severity", actor)
         now = self.clock.now()
         async with self.sessions.begin() as session:
             incident = await repo.get_incident(number, session=session)
@@ -234,7 +276,15 @@ class IncidentService:
             await repo.update_incident(number, session=session, values={"severity": severity})
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="severity",
                                     data={"old": old, "new": severity})
+            # The new severity brings its own deadlines, counted from the declaration.
+            await self.timers.cancel(number, ALL_KINDS, session=session)
             await session.refresh(incident)
+            unacknowledged = incident.status in (Status.DECLARED, Status.REOPENED)
+            incident.escalation_snapshot = await schedule_deadlines(
+                self.timers, session, self.policy.policy, incident, start=incident.declared_at,
+                tag=f"severity:{incident.version}", escalate=unacknowledged,
+            )
+            incident.escalation_level = 0
         return incident, old
 
     async def assign(self, number: int, actor: str, user_id: str, role: Role) -> Incident:

@@ -51,6 +51,8 @@ class Notifier(Protocol):
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None: ...
 
+    async def usergroup_members(self, group_id: str) -> list[str]: ...
+
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
@@ -127,6 +129,10 @@ class SlackNotifier:
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         await self._call("views.open", trigger_id=trigger_id, view=view)
+
+    async def usergroup_members(self, group_id: str) -> list[str]:
+        data = await self._call("usergroups.users.list", usergroup=group_id)
+        return [str(user) for user in data.get("users", [])]
 
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         await self._call("views.publish", user_id=user_id, view=view)

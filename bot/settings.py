@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     firebell_feed_channel: str | None = None
     firebell_locale: Literal["en", "ko"] = "en"
     firebell_policy: str | None = None
+    firebell_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    firebell_pid_file: str = "./firebell.pid"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

@@ -1,4 +1,4 @@
-"""The severity model P0–P4 (seeds 003 and 004). One place, so the policy file can replace it."""
+"""The severity model. Its values come from the policy file (bot/policies/default.yml)."""
 
 from __future__ import annotations
 
@@ -27,26 +27,11 @@ class Severity:
         return self.name_ko if locale == "ko" else self.name_en
 
 
-# 003 gives P0 5 min / 1 h, P1 15 min / 4 h, P2 1 h / 24 h, P3 2 days / "next release";
-# 004 gives P4 72 h. P3's "next release" is taken as one week, P4's resolve target as two weeks.
-DEFAULT_SEVERITIES: tuple[Severity, ...] = (
-    Severity("P0", "Critical", "치명", ":red_circle:", timedelta(minutes=5), timedelta(hours=1),
-             Broadcast.CHANNEL),
-    Severity("P1", "Major", "중대", ":large_orange_circle:", timedelta(minutes=15), timedelta(hours=4),
-             Broadcast.HERE),
-    Severity("P2", "Minor", "경미", ":large_yellow_circle:", timedelta(hours=1), timedelta(hours=24),
-             Broadcast.NONE),
-    Severity("P3", "Low", "낮음", ":large_blue_circle:", timedelta(days=2), timedelta(days=7),
-             Broadcast.NONE),
-    Severity("P4", "Trivial", "경미한 문제", ":white_circle:", timedelta(hours=72), timedelta(days=14),
-             Broadcast.NONE),
-)
-
-
 class SeverityTable:
-    def __init__(self, severities: tuple[Severity, ...] = DEFAULT_SEVERITIES) -> None:
+    def __init__(self, severities: tuple[Severity, ...], default_id: str | None = None) -> None:
         self._by_id = {s.id: s for s in severities}
         self.ordered = severities
+        self._default_id = default_id
 
     def get(self, severity_id: str) -> Severity | None:
         return self._by_id.get(severity_id.upper())
@@ -60,5 +45,7 @@ class SeverityTable:
 
     @property
     def default(self) -> Severity:
+        if self._default_id:
+            return self._by_id[self._default_id]
         # The middle of the scale: a declarer who does not say gets "Minor", not "Critical".
         return self.ordered[len(self.ordered) // 2]

@@ -49,6 +49,8 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
             await flows.resolve(number, actor, None, reply)
         elif action_id == ids.REOPEN:
             await flows.reopen(number, actor, reply)
+        elif action_id == ids.ESCALATE:
+            await flows.escalate(number, actor, None, reply, context.get("request_key"))
         elif action_id == ids.UPDATE:
             await services.incidents.get(number)
             metadata = json.dumps({"incident": number, "channel": reply.channel_id})
@@ -56,6 +58,13 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
             await services.notifier.open_view(body["trigger_id"], view)
 
 
+async def on_link_button(ack: AsyncAck) -> None:
+    """Link buttons (Open channel) open in Slack by themselves; Slack still expects an ack."""
+    await ack()
+
+
 def register(app: AsyncApp) -> None:
-    pattern = re.compile("^(" + "|".join(re.escape(a) for a in (ids.ACK, ids.UPDATE, ids.RESOLVE, ids.REOPEN)) + ")$")
+    buttons = (ids.ACK, ids.UPDATE, ids.RESOLVE, ids.REOPEN, ids.ESCALATE)
+    pattern = re.compile("^(" + "|".join(re.escape(a) for a in buttons) + ")$")
     app.action(pattern)(on_button)
+    app.action(ids.OPEN_CHANNEL)(on_link_button)

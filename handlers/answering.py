@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 log = get_logger("firebell.request")
 
 # Parameters that name a status or an action are shown in the reader's language.
-_TRANSLATED_PARAMS = {"status": "status.", "action": "action.", "role": "role."}
+_TRANSLATED_PARAMS = {"status": "status.", "action": "action.", "role": "role.", "permission": "permission."}
 
 
 def render_error(t: Catalog, error: FirebellError) -> str:

@@ -15,6 +15,7 @@ from bot.commands import (
     ChangeSeverity,
     Command,
     Declare,
+    Escalate,
     Help,
     ListIncidents,
     OpenDeclareForm,
@@ -72,7 +73,7 @@ async def run_command(
     channel_id = command.get("channel_id")
     # Inside an incident channel, "update 12 users affected" is text, not incident #12.
     if (
-        isinstance(parsed, Resolve | PostUpdate)
+        isinstance(parsed, Resolve | PostUpdate | Escalate)
         and parsed.leading_token
         and channel_id
         and await incidents.by_channel(channel_id) is not None
@@ -94,6 +95,10 @@ async def run_command(
             incident = await incidents.find(number, channel_id, "usage.resolve")
             bind_incident(incident.id)
             await flows.resolve(incident.id, actor, summary, reply)
+        case Escalate(number=number, reason=reason):
+            incident = await incidents.find(number, channel_id, "usage.escalate")
+            bind_incident(incident.id)
+            await flows.escalate(incident.id, actor, reason, reply, request_key)
         case PostUpdate(number=number, text=text):
             incident = await incidents.find(number, channel_id, "usage.update")
             bind_incident(incident.id)
@@ -114,6 +119,9 @@ async def run_command(
                 t, services.severities, details.incident, roles=details.roles, last_update=details.last_update,
                 show_channel=True,
             )
+            pending = blocks.pending_text(t, await services.timers.pending(incident.id),
+                                          details.incident.escalation_snapshot)
+            rendered += blocks.text_blocks(pending)
             await services.notifier.tell(reply, blocks.summary_text(t, services.severities, incident), rendered)
         case Show(what=_, number=number):
             incident = await incidents.find(number, channel_id, "usage.timeline")

@@ -47,6 +47,12 @@ class Incident(Base):
     # The Slack request that declared it: a retried request finds it instead of declaring again.
     request_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The escalation chain as it was when escalation started: edits to the policy do not change
+    # an escalation under way (the way Grafana OnCall snapshots its chains).
+    escalation_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Tiers paged in the current round, so "escalate" knows which tier is next.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_round: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IncidentRole(Base):
@@ -80,3 +86,48 @@ class ProcessedRequest(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ScheduledJob(Base):
+    """Work due later: a row with a due time, claimed atomically by one scheduler tick."""
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        Index("ix_jobs_state_due", "state", "due_at"),
+        Index("ix_jobs_state_lease", "state", "lease_until"),
+        Index("ix_jobs_incident_state", "incident_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))  # pending, claimed, done, cancelled
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    incident_id: Mapped[int | None] = mapped_column(Integer)
+    # Scheduling the same thing twice (a retried request) is a no-op.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Page(Base):
+    """One notification to one target. The idempotency key makes a retried firing page nobody twice."""
+
+    __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_incident", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(250), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))  # escalation, declare, manager, nudge
+    tier: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # dm, mention, channel
+    status: Mapped[str] = mapped_column(String(16))  # sending, sent, failed
+    reason: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -22,12 +22,39 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Firebell, create_app
+from bot.policy import parse_policy
 from bot.settings import load_settings, normalise_database_url
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
 PG_ENV = "FIREBELL_TEST_DATABASE_URL"
+
+
+TEST_POLICY = """
+version: 1
+timezone: Asia/Seoul
+default_severity: P2
+severities:
+  - {id: P0, name: {en: Critical, ko: 치명}, emoji: ":red_circle:", ack_within: 1m, resolve_within: 10m,
+     update_every: 5m, broadcast: channel, escalation: fast,
+     notify_on_declare: {name: Leads, users: [ULEAD1], notify: [dm]}}
+  - {id: P1, name: {en: Major, ko: 중대}, emoji: ":large_orange_circle:", ack_within: 2m, resolve_within: 30m,
+     update_every: 10m, broadcast: here, escalation: fast}
+  - {id: P2, name: {en: Minor, ko: 경미}, ack_within: 5m, resolve_within: 1h, escalation: slow}
+  - {id: P3, name: {en: Low, ko: 낮음}, ack_within: 1d, resolve_within: 7d}
+  - {id: P4, name: {en: Trivial, ko: 사소}, ack_within: 3d, resolve_within: 14d}
+escalation_policies:
+  fast:
+    tiers:
+      - {name: L1 on-call, users: [UONCALL1], wait: 1m}
+      - {name: L2 leads, usergroups: [SLEADS], wait: 2m}
+      - {name: L3 CTO, users: [UCTO], wait: 5m}
+  slow:
+    tiers:
+      - {name: L1 on-call, users: [UONCALL1], notify: [mention], wait: 10m}
+manager_tier: {name: Managers, users: [UMANAGER], notify: [dm]}
+"""
 
 
 class MutableClock:
@@ -239,6 +266,14 @@ class Harness:
         assert self.slack.responses, "nobody was answered"
         return str(self.slack.responses[-1].get("text", ""))
 
+    async def tick(self, **advance: float) -> int:
+        """Move the clock, then run one scheduler tick the way APScheduler would."""
+        if advance:
+            self.clock.advance(**advance)
+        fired = await self.firebell.services.timers.tick()
+        await self.settle()
+        return fired
+
     async def close(self) -> None:
         await self.http.close()
         await self.server.close()
@@ -254,7 +289,7 @@ async def make_harness(database_url: str, slack: FakeSlack) -> AsyncIterator[App
     harnesses: list[Harness] = []
 
     async def build(*, locale: str = "en", clock: MutableClock | None = None, feed: str | None = "CFEED",
-                    **overrides: Any) -> Harness:
+                    policy: str = TEST_POLICY, **overrides: Any) -> Harness:
         values: dict[str, Any] = {
             "slack_bot_token": BOT_TOKEN,
             "slack_signing_secret": SIGNING_SECRET,
@@ -266,7 +301,7 @@ async def make_harness(database_url: str, slack: FakeSlack) -> AsyncIterator[App
         }
         settings = load_settings(**{**values, **overrides})
         clock = clock or MutableClock()
-        firebell = create_app(settings, clock=clock)
+        firebell = create_app(settings, clock=clock, policy=parse_policy(policy, "test policy"))
         await firebell.prepare(migrate=True)
         server = TestServer(firebell.web, host="127.0.0.1")
         await server.start_server()

@@ -84,6 +84,9 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self.server: TestServer | None = None
         self.add_channel("CFEED", "incidents", members=set())
+        self.usergroups: dict[str, list[str]] = {"SLEADS": ["ULEAD1", "ULEAD2"]}
+        # A DM to one of these users fails with the given Slack error.
+        self.dm_errors: dict[str, str] = {"UGONE": "user_not_found", "UBOT2": "cannot_dm_bot"}
 
     # --- set-up helpers for tests -----------------------------------------------------------------
 
@@ -111,6 +114,9 @@ class FakeSlack:
 
     def posts_in(self, channel: str) -> list[Message]:
         return [m for m in self.messages.values() if m.channel == channel]
+
+    def dms_to(self, user: str) -> list[Message]:
+        return [m for m in self.messages.values() if m.channel == user]
 
     def channel_by_name_prefix(self, prefix: str) -> dict[str, Any] | None:
         return next((c for c in self.channels.values() if c["name"].startswith(prefix)), None)
@@ -231,6 +237,8 @@ class FakeSlack:
 
     def _check_post_target(self, args: dict[str, Any]) -> dict[str, Any] | None:
         target = str(args.get("channel", ""))
+        if target in self.dm_errors:
+            return {"error": self.dm_errors[target]}
         if target.startswith(("U", "W", "D")):
             return None  # a DM: the bot may always write to a person
         channel = self.channels.get(target)
@@ -295,3 +303,9 @@ class FakeSlack:
         validate_view(view)
         self.home_views[str(args.get("user_id"))] = view
         return {"view": {"id": f"V{next(self._ids):04d}", **view}}
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = str(args.get("usergroup", ""))
+        if group not in self.usergroups:
+            return {"error": "no_such_subteam"}
+        return {"users": list(self.usergroups[group])}

@@ -10,6 +10,7 @@ from bot.commands import (
     ChangeSeverity,
     CommandParser,
     Declare,
+    Escalate,
     Help,
     ListIncidents,
     OpenDeclareForm,
@@ -19,10 +20,10 @@ from bot.commands import (
     Transition,
 )
 from bot.errors import UsageError
+from bot.policy import PolicyHolder, load_policy
 from bot.roles import Role
-from bot.severity import SeverityTable
 
-parser = CommandParser(SeverityTable())
+parser = CommandParser(PolicyHolder(load_policy(None)))
 
 
 @pytest.mark.parametrize(
@@ -55,6 +56,8 @@ parser = CommandParser(SeverityTable())
         ("assign 9 <@U123ABC|bob> commander", Assign(9, "U123ABC", Role.COMMANDER)),
         ("assign <@W123ABC> scribe", Assign(None, "W123ABC", Role.SCRIBE)),
         ("status", Show("status", None)),
+        ("escalate", Escalate(None, None)),
+        ("escalate #3 nobody answers", Escalate(3, "nobody answers")),
         ("timeline 8", Show("timeline", 8)),
         ("list", ListIncidents(include_closed=False)),
         ("list all", ListIncidents(include_closed=True)),

@@ -60,7 +60,7 @@ async def test_declare_creates_channel_summary_and_feed(app: Harness) -> None:
     summary = app.slack.posts_in(channel["id"])
     assert len(summary) == 1 and summary[0].blocks
     buttons = [e["action_id"] for b in summary[0].blocks if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == [ids.ACK, ids.UPDATE, ids.RESOLVE]
+    assert buttons == [ids.ACK, ids.UPDATE, ids.ESCALATE, ids.RESOLVE]
     feed = app.slack.posts_in("CFEED")
     assert len(feed) == 1
     assert "<!here>" in (feed[0].text or "")

@@ -1,0 +1,304 @@
+"""The policy file: the operations manual as validated YAML.
+
+Strict on purpose: unknown fields, unknown references and malformed durations are errors with the
+path of the bad field, because a typo in an escalation policy must not silently page nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.severity import Broadcast, Severity, SeverityTable
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`30s`, `5m`, `2h`, `1d`, `1w` (or an int of seconds) to a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+        if seconds <= 0:
+            raise ValueError("must be positive")
+        return timedelta(seconds=seconds)
+    if not isinstance(value, str) or not (match := _DURATION.match(value)):
+        raise ValueError(f"expected a duration like 30s, 5m, 2h, 1d or 1w, got {value!r}")
+    amount = int(match.group(1))
+    if amount <= 0:
+        raise ValueError("must be positive")
+    return timedelta(**{_UNITS[match.group(2)]: amount})
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_ids(values: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
+    bad = [v for v in values if not pattern.match(v)]
+    if bad:
+        raise ValueError(f"not {what}: {', '.join(bad)}")
+    return values
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Notify(StrEnum):
+    DM = "dm"
+    MENTION = "mention"
+
+
+class Tier(Strict):
+    name: str | None = None
+    users: list[str] = Field(default_factory=list)
+    usergroups: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    notify: list[Notify] = Field(default_factory=lambda: [Notify.DM, Notify.MENTION])
+    wait: Duration = timedelta(minutes=15)
+
+    @field_validator("users")
+    @classmethod
+    def _users(cls, v: list[str]) -> list[str]:
+        return _check_ids(v, _USER_ID, "Slack user ids (U…)")
+
+    @field_validator("usergroups")
+    @classmethod
+    def _groups(cls, v: list[str]) -> list[str]:
+        return _check_ids(v, _GROUP_ID, "Slack user group ids (S…)")
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, v: list[str]) -> list[str]:
+        return _check_ids(v, _CHANNEL_ID, "Slack channel ids (C…)")
+
+    @model_validator(mode="after")
+    def _has_targets(self) -> Tier:
+        if not (self.users or self.usergroups or self.channels):
+            raise ValueError("a tier needs at least one target: users, usergroups or channels")
+        if not self.notify:
+            raise ValueError("notify needs at least one of dm, mention")
+        return self
+
+
+class EscalationPolicy(Strict):
+    tiers: list[Tier] = Field(min_length=1)
+    repeat: int = Field(default=0, ge=0, le=10)
+
+
+class SeverityPolicy(Strict):
+    id: str = Field(pattern=r"^P\d$")
+    name: dict[str, str]
+    emoji: str = ":rotating_light:"
+    ack_within: Duration
+    resolve_within: Duration
+    update_every: Duration | None = None
+    broadcast: Broadcast = Broadcast.NONE
+    escalation: str | None = None
+    # Told at declare time, before any deadline (seed 001: Critical → DMs to the leads).
+    notify_on_declare: Tier | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _names(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = {"en", "ko"} - set(v)
+        if missing:
+            raise ValueError(f"needs a name in every language; missing {', '.join(sorted(missing))}")
+        return v
+
+
+class Channels(Strict):
+    feed: str | None = None
+    ops: str | None = None
+
+
+class Permissions(Strict):
+    """Who may do what. An empty list means everyone."""
+
+    declare: list[str] = Field(default_factory=list)
+    resolve: list[str] = Field(default_factory=list)
+    severity: list[str] = Field(default_factory=list)
+    escalate: list[str] = Field(default_factory=list)
+
+    @field_validator("declare", "resolve", "severity", "escalate")
+    @classmethod
+    def _principals(cls, v: list[str]) -> list[str]:
+        bad = [p for p in v if not (_USER_ID.match(p) or _GROUP_ID.match(p))]
+        if bad:
+            raise ValueError(f"not Slack user ids (U…) or user group ids (S…): {', '.join(bad)}")
+        return v
+
+
+class Policy(Strict):
+    version: int = 1
+    timezone: str
+    severities: list[SeverityPolicy] = Field(min_length=1)
+    escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
+    # Paged when an incident misses its resolve target.
+    manager_tier: Tier | None = None
+    channels: Channels = Field(default_factory=Channels)
+    permissions: Permissions = Field(default_factory=Permissions)
+    default_severity: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Seoul)") from None
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Policy:
+        ids = [s.id for s in self.severities]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"severity ids must be unique; repeated: {', '.join(duplicates)}")
+        for severity in self.severities:
+            if severity.escalation and severity.escalation not in self.escalation_policies:
+                known = ", ".join(sorted(self.escalation_policies)) or "none defined"
+                raise ValueError(
+                    f"severity {severity.id} names escalation policy {severity.escalation!r}, "
+                    f"which does not exist (known: {known})"
+                )
+        if self.default_severity and self.default_severity not in ids:
+            raise ValueError(f"default_severity {self.default_severity!r} is not one of {', '.join(ids)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def severity(self, severity_id: str) -> SeverityPolicy | None:
+        return next((s for s in self.severities if s.id == severity_id), None)
+
+    def escalation_for(self, severity_id: str) -> EscalationPolicy | None:
+        severity = self.severity(severity_id)
+        if severity is None or severity.escalation is None:
+            return None
+        return self.escalation_policies[severity.escalation]
+
+    def severity_table(self) -> SeverityTable:
+        table = tuple(
+            Severity(
+                id=s.id,
+                name_en=s.name["en"],
+                name_ko=s.name["ko"],
+                emoji=s.emoji,
+                ack_within=s.ack_within,
+                resolve_within=s.resolve_within,
+                broadcast=s.broadcast,
+            )
+            for s in self.severities
+        )
+        return SeverityTable(table, default_id=self.default_severity)
+
+
+class PolicyError(Exception):
+    """Every problem of a policy file, one per line, each with the path of the bad field."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def parse_policy(text: str, source: str = "policy") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, [f"not valid YAML: {exc}".replace("\n", " ")]) from None
+    if not isinstance(data, dict):
+        raise PolicyError(source, ["(top level): expected a mapping of policy fields"])
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            # Drop pydantic's wrapper names (e.g. "function-after[...]") from the location.
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown field"
+            elif error["type"] == "missing":
+                message = "required field is missing"
+            problems.append(f"{_path(loc)}: {message}")
+        raise PolicyError(source, problems) from None
+
+
+SHIPPED_POLICY = "default.yml"
+
+
+def read_shipped(name: str = SHIPPED_POLICY) -> str:
+    return resources.files("bot.policies").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_policy(path: str | None) -> Policy:
+    if path is None:
+        return parse_policy(read_shipped(), f"(shipped) {SHIPPED_POLICY}")
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(path, [f"cannot read: {exc.strerror or exc}"]) from None
+    return parse_policy(text, path)
+
+
+class PolicyHolder:
+    """The policy in force. Reloads swap it atomically; a bad new file leaves the old one."""
+
+    def __init__(self, policy: Policy, path: str | None = None) -> None:
+        self.path = path
+        self.policy = policy
+        self.severities = policy.severity_table()
+
+    def reload(self) -> Policy:
+        policy = load_policy(self.path)  # raises PolicyError and changes nothing
+        self.policy, self.severities = policy, policy.severity_table()
+        return policy
+
+
+def summarise(policy: Policy) -> str:
+    lines = [f"ok: timezone {policy.timezone}, {len(policy.severities)} severities, "
+             f"{len(policy.escalation_policies)} escalation policies"]
+    for s in policy.severities:
+        escalation = policy.escalation_policies.get(s.escalation or "")
+        tiers = f", escalation {s.escalation} ({len(escalation.tiers)} tiers)" if escalation else ""
+        update = f", update every {format_duration(s.update_every)}" if s.update_every else ""
+        lines.append(
+            f"  {s.id} {s.name['en']}: ack within {format_duration(s.ack_within)}, "
+            f"resolve within {format_duration(s.resolve_within)}, broadcast {s.broadcast.value}{update}{tiers}"
+        )
+    return "\n".join(lines)
