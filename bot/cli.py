@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.app import Firebell, create_app
 from bot.logging import configure_logging, get_logger
+from bot.policy import PolicyError, load_policy, summarise
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import create_engine, upgrade_database
 
@@ -32,6 +35,7 @@ async def serve(settings: Settings) -> None:
         assert settings.slack_app_token is not None
         socket_handler = AsyncSocketModeHandler(firebell.bolt, settings.slack_app_token.get_secret_value())
         await socket_handler.connect_async()
+    firebell.start_scheduler()
     log.info(
         "firebell_started",
         mode="socket" if settings.socket_mode else "http",
@@ -44,6 +48,8 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGHUP, firebell.reload_policy)
     try:
         await stop.wait()
     finally:
@@ -78,23 +84,69 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply every pending migration")
+    policy = sub.add_parser("policy", help="the policy file")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_sub.add_parser("check", help="validate a policy file")
+    check.add_argument("file", nargs="?", help="policy YAML (default: the shipped policy)")
+    policy_sub.add_parser("reload", help="tell the running bot (its pid file) to reload its policy")
     return parser
+
+
+def policy_check(path: str | None) -> int:
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        print(f"{error.source}: invalid policy", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(summarise(policy))
+    return 0
+
+
+def policy_reload() -> int:
+    pid_path = Path(os.environ.get("FIREBELL_PID_FILE", "./firebell.pid"))
+    try:
+        pid = int(pid_path.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as error:
+        print(f"firebell: no running bot found through {pid_path}: {error}", file=sys.stderr)
+        return 1
+    print(f"asked process {pid} to reload its policy (it logs the outcome)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "policy":
+        return policy_check(args.file) if args.policy_command == "check" else policy_reload()
     if args.command == "run":
         try:
             settings = load_settings()
         except SettingsError as error:
             print(f"firebell: {error}", file=sys.stderr)
             return 2
+        try:
+            load_policy(settings.firebell_policy)
+        except PolicyError as error:
+            print(f"firebell: invalid policy {error.source}", file=sys.stderr)
+            for problem in error.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 2
         configure_logging(settings.log_level, settings.log_format)
+        # The pid file lets `firebell policy reload` find this process.
+        pid_file = Path(settings.firebell_pid_file)
+        with contextlib.suppress(OSError):
+            pid_file.write_text(str(os.getpid()))
         try:
             asyncio.run(serve(settings))
         except OSError as error:
             print(f"firebell: cannot start: {error}", file=sys.stderr)
             return 1
+        finally:
+            with contextlib.suppress(OSError):
+                if pid_file.read_text().strip() == str(os.getpid()):
+                    pid_file.unlink()
         return 0
     if args.command == "db" and args.db_command == "upgrade":
         configure_logging("INFO", "console")
