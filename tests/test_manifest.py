@@ -35,6 +35,7 @@ EXPECTED_BOT_SCOPES = {
     "chat:write",
     "channels:manage",
     "channels:join",
+    "usergroups:read",
 }
 
 
