@@ -115,6 +115,32 @@ async def slack() -> AsyncIterator[FakeSlack]:
     assert not fake.block_errors, f"Slack would reject these payloads: {fake.block_errors}"
 
 
+def signed_headers(body: str, content_type: str, timestamp: int | None = None,
+                   secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """Headers exactly as Slack signs a request (v0 HMAC-SHA256 over `v0:timestamp:body`)."""
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def slash_command_body(text: str, *, response_url: str, trigger_id: str, user: str = "UALICE",
+                       channel: str = "CGENERAL", command: str = "/incident") -> str:
+    return urlencode({
+        "token": "verification-token-unused",
+        "team_id": "T0001",
+        "team_domain": "test",
+        "channel_id": channel,
+        "channel_name": "general",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    })
+
+
 class Harness:
     """Drives one running Firebell over HTTP the way Slack does."""
 
@@ -132,13 +158,7 @@ class Harness:
 
     def signed_headers(self, body: str, content_type: str, timestamp: int | None = None,
                        secret: str = SIGNING_SECRET) -> dict[str, str]:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-        return {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        }
+        return signed_headers(body, content_type, timestamp, secret)
 
     async def send(self, body: str, content_type: str, headers: dict[str, str] | None = None,
                    **sign: Any) -> aiohttp.ClientResponse:
@@ -151,20 +171,8 @@ class Harness:
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CGENERAL",
                      trigger_id: str | None = None, command: str = "/incident") -> str:
         trigger = trigger_id or f"trigger-{next(self._triggers)}-{uuid.uuid4().hex[:6]}"
-        return urlencode({
-            "token": "verification-token-unused",
-            "team_id": "T0001",
-            "team_domain": "test",
-            "channel_id": channel,
-            "channel_name": "general",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0001",
-            "response_url": self.slack.response_url(trigger),
-            "trigger_id": trigger,
-        })
+        return slash_command_body(text, response_url=self.slack.response_url(trigger), trigger_id=trigger,
+                                  user=user, channel=channel, command=command)
 
     async def command(self, text: str, *, settle: bool = True, headers: dict[str, str] | None = None,
                       **kwargs: Any) -> aiohttp.ClientResponse:
