@@ -21,6 +21,7 @@ from bot.incidents import IncidentService
 from bot.logging import get_logger
 from bot.messages import Catalog
 from bot.notifier import SlackNotifier, build_web_client
+from bot.oncall import OnCallService
 from bot.permissions import AccessControl
 from bot.policy import Policy, PolicyError, PolicyHolder, load_policy
 from bot.settings import Settings
@@ -51,6 +52,7 @@ class Services:
     policy: PolicyHolder
     timers: TimerService
     escalation: EscalationService
+    oncall: OnCallService
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
     inflight: int = 0
@@ -76,6 +78,7 @@ class Firebell:
         cutoff = self.services.clock.now() - REQUEST_MEMORY
         async with self.services.sessions.begin() as session:
             await repositories.forget_requests_before(cutoff, session=session)
+        await self.services.oncall.ensure_handoff_timers()
 
     async def tick(self) -> None:
         """One scheduler tick; errors are logged, never raised into APScheduler."""
@@ -102,6 +105,10 @@ class Firebell:
             log.error("policy_reload_rejected", source=error.source, problems=error.problems)
             return False
         log.info("policy_reloaded", severities=[s.id for s in policy.severities])
+        # New or changed rotations need their next handoff scheduled.
+        task = asyncio.ensure_future(self.services.oncall.ensure_handoff_timers())
+        self.services.background.add(task)
+        task.add_done_callback(self.services.background.discard)
         return True
 
     async def close(self) -> None:
@@ -132,9 +139,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     timers = TimerService(sessions, clock)
     access = AccessControl(holder, notifier)
     incidents = IncidentService(sessions, clock, holder, timers, access)
+    oncall = OnCallService(sessions=sessions, clock=clock, policy=holder, timers=timers, access=access,
+                           notifier=notifier, catalog=catalog)
     escalation = EscalationService(
         sessions=sessions, clock=clock, policy=holder, timers=timers, incidents=incidents, notifier=notifier,
-        catalog=catalog,
+        catalog=catalog, oncall=oncall,
     )
     flows = IncidentFlows(
         service=incidents,
@@ -157,6 +166,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         policy=holder,
         timers=timers,
         escalation=escalation,
+        oncall=oncall,
     )
     bolt = AsyncApp(
         client=client,

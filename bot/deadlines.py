@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import Policy
+from bot.policy import Policy, Tier
 from bot.timers import TimerService
 from storage.models import Incident
 
@@ -18,25 +18,25 @@ UPDATE_NUDGE = "update_nudge"
 ALL_KINDS = (ESCALATE, RESOLVE_DEADLINE, UPDATE_NUDGE)
 
 
+def tier_data(tier: Tier) -> dict[str, Any]:
+    """A tier as plain JSON data: what gets snapshotted and what the pager reads."""
+    return {
+        "name": tier.name,
+        "users": list(tier.users),
+        "usergroups": list(tier.usergroups),
+        "channels": list(tier.channels),
+        "rotations": list(tier.rotations),
+        "notify": [n.value for n in tier.notify],
+        "wait_seconds": int(tier.wait.total_seconds()),
+    }
+
+
 def escalation_snapshot(policy: Policy, severity_id: str) -> dict[str, Any] | None:
     """The chain as plain data, frozen onto the incident when escalation starts."""
     chain = policy.escalation_for(severity_id)
     if chain is None:
         return None
-    return {
-        "repeat": chain.repeat,
-        "tiers": [
-            {
-                "name": tier.name,
-                "users": list(tier.users),
-                "usergroups": list(tier.usergroups),
-                "channels": list(tier.channels),
-                "notify": [n.value for n in tier.notify],
-                "wait_seconds": int(tier.wait.total_seconds()),
-            }
-            for tier in chain.tiers
-        ],
-    }
+    return {"repeat": chain.repeat, "tiers": [tier_data(tier) for tier in chain.tiers]}
 
 
 async def schedule_deadlines(

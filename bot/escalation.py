@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
 from bot.clock import Clock
-from bot.deadlines import ESCALATE, RESOLVE_DEADLINE, UPDATE_NUDGE
+from bot.deadlines import ESCALATE, RESOLVE_DEADLINE, UPDATE_NUDGE, tier_data
 from bot.errors import InvalidTransition, NotFound, SlackCallFailed
 from bot.incidents import IncidentService
 from bot.lifecycle import OPEN_STATUSES, Status
 from bot.logging import get_logger
 from bot.messages import Catalog
 from bot.notifier import Notifier
+from bot.oncall import OnCallService
 from bot.policy import PolicyHolder
 from bot.timers import Firing, TimerService
 from storage import repositories as repo
@@ -53,7 +54,9 @@ class EscalationService:
         incidents: IncidentService,
         notifier: Notifier,
         catalog: Catalog,
+        oncall: OnCallService,
     ) -> None:
+        self.oncall = oncall
         self.sessions = sessions
         self.clock = clock
         self.policy = policy
@@ -134,6 +137,17 @@ class EscalationService:
         tier_name = tier.get("name") or (self.t("page.tier_number", tier=tier_number) if tier_number else "")
         paged_before = await self.already_paged(incident.id)
         people: list[str] = list(tier.get("users", []))
+        # A rotation resolves to whoever is on call at paging time, overrides included.
+        for rotation in tier.get("rotations", []):
+            person = await self.oncall.who(rotation)
+            if person is None:
+                page_id = await self._claim_page(f"{key}:{rotation}:rotation", incident, purpose, tier_number,
+                                                 rotation, "dm")
+                if page_id is not None:
+                    await self._settle_page(page_id, incident, rotation, "dm", tier_number, "nobody_on_call")
+                    report.failed.append((rotation, "nobody_on_call"))
+            elif person not in people:
+                people.append(person)
         mentions = [f"<@{u}>" for u in people]
         for group in tier.get("usergroups", []):
             mentions.append(f"<!subteam^{group}>")
@@ -216,6 +230,8 @@ class EscalationService:
             following = (0, round_index + 1)
         if following is not None:
             due = self.clock.now() + timedelta(seconds=int(tier.get("wait_seconds", 900)))
+            if not report.sent:
+                due = self.clock.now()  # nobody could be reached: the next tier now, not after the wait
             await self.timers.schedule(
                 ESCALATE, due, {"tier": following[0], "round": following[1], "reason": "ack_timeout"},
                 incident_id=incident.id, dedupe_key=next_key,
@@ -256,10 +272,9 @@ class EscalationService:
                                 "channel", lambda: self.notifier.post(channel_id, warning), report)
         managers = self.policy.policy.manager_tier
         if managers is not None:
-            tier = {"name": managers.name, "users": managers.users, "usergroups": managers.usergroups,
-                    "channels": managers.channels, "notify": [n.value for n in managers.notify]}
-            await self.page_tier(incident, tier, tier_number=None, key=f"job:{firing.id}", purpose="manager",
-                                 reason=warning, late_by=firing.lateness if firing.late else None)
+            await self.page_tier(incident, tier_data(managers), tier_number=None, key=f"job:{firing.id}",
+                                 purpose="manager", reason=warning,
+                                 late_by=firing.lateness if firing.late else None)
         return "warned"
 
     async def fire_update_nudge(self, firing: Firing) -> str:
@@ -296,12 +311,10 @@ class EscalationService:
         severity = self.policy.policy.severity(incident.severity)
         if severity is None or severity.notify_on_declare is None:
             return None
-        tier = severity.notify_on_declare
-        data = {"name": tier.name, "users": tier.users, "usergroups": tier.usergroups, "channels": tier.channels,
-                "notify": [n.value for n in tier.notify]}
         label = blocks.severity_label(self.t, self.policy.severities, incident.severity)
-        return await self.page_tier(incident, data, tier_number=None, key=f"declare:{incident.id}",
-                                    purpose="declare", reason=self.t("page.reason.declare", severity=label))
+        return await self.page_tier(incident, tier_data(severity.notify_on_declare), tier_number=None,
+                                    key=f"declare:{incident.id}", purpose="declare",
+                                    reason=self.t("page.reason.declare", severity=label))
 
     async def escalate(self, number: int, actor: str, reason: str | None, request_key: str | None) -> PageReport:
         """Page the next tier now (`/incident escalate`, the Escalate button)."""

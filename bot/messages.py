@@ -204,6 +204,60 @@ EN: dict[str, str] = {
     "timeline.nudged": "reminded <@{target}> to post an update",
     "timeline.resolve_breach": "missed the resolve target of {target}",
     "timeline.escalated": "<@{actor}> escalated: {text}",
+    "usage.oncall": (
+        "*Firebell — `/oncall`*\n"
+        "• `/oncall` — who is on call now in every rotation, and the next handoff\n"
+        "• `/oncall <rotation> [days]` — the coming shifts (default 7 days, at most 31)\n"
+        "• `/oncall me` — your next shifts\n"
+        "• `/oncall override <rotation> @user <2h | until tomorrow 09:00>` — cover a rotation from now\n"
+        "• `/oncall overrides <rotation>` — current and coming overrides\n"
+        "• `/oncall override remove <id>` — remove an override\n"
+        "• `/oncall swap <rotation> @a @b` — each takes the other's next shift"
+    ),
+    "usage.oncall_override": (
+        "Usage: `/oncall override <rotation> @user <duration | until <time>>`, e.g. "
+        "`/oncall override l1 @kim 4h` or `… until tomorrow 09:00`; `/oncall override remove <id>`"
+    ),
+    "usage.oncall_swap": "Usage: `/oncall swap <rotation> @first @second`",
+    "error.unknown_rotation": "There is no rotation `{name}`. Rotations: {known}.",
+    "error.not_a_member": "<@{user}> is not a member of rotation *{rotation}*.",
+    "error.bad_span": "`{value}` is not a duration or time. Use `4h`, `until 18:00`, `until tomorrow 09:00`.",
+    "error.override_in_past": "That override would end in the past ({when}).",
+    "error.override_too_long": "Overrides may last at most {limit} in this rotation.",
+    "error.override_overlaps": "It overlaps override #{id} (<@{user}>, {start} → {end}). Remove that one first.",
+    "error.override_not_found": "There is no active override #{id}.",
+    "error.swap_same": "Swap two different people.",
+    "error.no_upcoming_shift": "<@{user}> has no shift in the next {days} days to swap.",
+    "error.unexpected_words": "I did not expect `{value}` there.",
+    "error.bad_override_id": "`{value}` is not an override number.",
+    "error.override_incomplete": "Say which rotation, who, and for how long.",
+    "error.swap_incomplete": "Say which rotation and the two people.",
+    "error.bad_days": "`{value}` is not a number of days from 1 to {max}.",
+    "permission.override": "change on-call schedules",
+    "oncall.header": "*On call now*",
+    "oncall.none_configured": "No rotations are configured. Add `rotations:` to the policy file.",
+    "oncall.now": "• *{rotation}*: {user} — next handoff {next}",
+    "oncall.no_handoff": "none scheduled",
+    "oncall.nobody": "nobody",
+    "oncall.schedule_header": "*{rotation}: the next {days} days*",
+    "oncall.shift": "• {user}: {start} → {end}{note}",
+    "oncall.override_note": " (override)",
+    "oncall.mine_header": "*Your shifts in the next 14 days*",
+    "oncall.mine_item": "• *{rotation}*: {start} → {end}",
+    "oncall.mine_none": "You have no shifts in the next 14 days.",
+    "oncall.override_done": "Override #{id}: <@{user}> covers *{rotation}* from {start} until {end}.",
+    "oncall.override_removed": "Override #{id} removed.",
+    "oncall.swap_done": "Swapped in *{rotation}*: {details}.",
+    "oncall.swap_item": "<@{user}> covers {start} → {end} (#{id})",
+    "oncall.overrides_header": "*Overrides of {rotation}*",
+    "oncall.overrides_item": "• #{id} <@{user}>: {start} → {end}",
+    "oncall.overrides_none": "No current or coming overrides.",
+    "handoff.header": ":arrows_counterclockwise: *{rotation}* handoff: {outgoing} → {incoming} (until {until})",
+    "handoff.late": ":warning: This handoff notice is late: Firebell was not running at handoff time.",
+    "handoff.no_incidents": "No open incidents.",
+    "handoff.incident": "• #{number} {severity} *{title}* — {status}, open {age}",
+    "handoff.commanded": "<@{user}> commands {numbers}: hand over with `/incident assign <#> @user commander`.",
+    "handoff.unacknowledged": "Unacknowledged: {numbers}.",
     "home.header": "Firebell",
     "home.open": "*Open incidents*",
     "home.none": "No open incidents. :sunny:",
@@ -399,6 +453,62 @@ KO: dict[str, str] = {
     "timeline.nudged": "<@{target}> 님에게 업데이트 요청",
     "timeline.resolve_breach": "해결 목표 {target} 초과",
     "timeline.escalated": "<@{actor}> 님이 에스컬레이션: {text}",
+    "usage.oncall": (
+        "*Firebell — `/oncall`*\n"
+        "• `/oncall` — 모든 로테이션의 현재 당직자와 다음 교대 시각\n"
+        "• `/oncall <로테이션> [일수]` — 앞으로의 근무 (기본 7일, 최대 31일)\n"
+        "• `/oncall me` — 내 다음 근무\n"
+        "• `/oncall override <로테이션> @사용자 <2h | until tomorrow 09:00>` — 지금부터 대신 당직\n"
+        "• `/oncall overrides <로테이션>` — 현재 및 예정된 대체 근무\n"
+        "• `/oncall override remove <번호>` — 대체 근무 삭제\n"
+        "• `/oncall swap <로테이션> @a @b` — 서로의 다음 근무 교환"
+    ),
+    "usage.oncall_override": (
+        "사용법: `/oncall override <로테이션> @사용자 <기간 | until <시각>>` 예: "
+        "`/oncall override l1 @kim 4h` 또는 `… until tomorrow 09:00`; `/oncall override remove <번호>`"
+    ),
+    "usage.oncall_swap": "사용법: `/oncall swap <로테이션> @첫번째 @두번째`",
+    "error.unknown_rotation": "`{name}` 로테이션은 없습니다. 로테이션: {known}.",
+    "error.not_a_member": "<@{user}> 님은 *{rotation}* 로테이션의 구성원이 아닙니다.",
+    "error.bad_span": (
+        "`{value}` 은(는) 기간이나 시각이 아닙니다. `4h`, `until 18:00`, `until tomorrow 09:00` 처럼 쓰세요."
+    ),
+    "error.override_in_past": "그 대체 근무는 과거에 끝납니다 ({when}).",
+    "error.override_too_long": "이 로테이션의 대체 근무는 최대 {limit} 까지입니다.",
+    "error.override_overlaps": "#{id} 대체 근무(<@{user}>, {start} → {end})와 겹칩니다. 먼저 그것을 삭제하세요.",
+    "error.override_not_found": "#{id} 대체 근무는 없습니다.",
+    "error.swap_same": "서로 다른 두 사람을 지정하세요.",
+    "error.no_upcoming_shift": "<@{user}> 님은 앞으로 {days}일 안에 교환할 근무가 없습니다.",
+    "error.unexpected_words": "`{value}` 은(는) 이 자리에 올 수 없습니다.",
+    "error.bad_override_id": "`{value}` 은(는) 대체 근무 번호가 아닙니다.",
+    "error.override_incomplete": "로테이션, 대상, 기간을 지정하세요.",
+    "error.swap_incomplete": "로테이션과 두 사람을 지정하세요.",
+    "error.bad_days": "`{value}` 은(는) 1에서 {max} 사이의 일수가 아닙니다.",
+    "permission.override": "당직 일정 변경",
+    "oncall.header": "*현재 당직자*",
+    "oncall.none_configured": "설정된 로테이션이 없습니다. 정책 파일에 `rotations:` 를 추가하세요.",
+    "oncall.now": "• *{rotation}*: {user} — 다음 교대 {next}",
+    "oncall.no_handoff": "예정 없음",
+    "oncall.nobody": "없음",
+    "oncall.schedule_header": "*{rotation}: 앞으로 {days}일*",
+    "oncall.shift": "• {user}: {start} → {end}{note}",
+    "oncall.override_note": " (대체 근무)",
+    "oncall.mine_header": "*앞으로 14일간 내 근무*",
+    "oncall.mine_item": "• *{rotation}*: {start} → {end}",
+    "oncall.mine_none": "앞으로 14일간 근무가 없습니다.",
+    "oncall.override_done": "#{id} 대체 근무: <@{user}> 님이 *{rotation}* 을(를) {start} 부터 {end} 까지 맡습니다.",
+    "oncall.override_removed": "#{id} 대체 근무를 삭제했습니다.",
+    "oncall.swap_done": "*{rotation}* 근무 교환: {details}.",
+    "oncall.swap_item": "<@{user}> 님이 {start} → {end} 근무 (#{id})",
+    "oncall.overrides_header": "*{rotation} 대체 근무*",
+    "oncall.overrides_item": "• #{id} <@{user}>: {start} → {end}",
+    "oncall.overrides_none": "현재 또는 예정된 대체 근무가 없습니다.",
+    "handoff.header": ":arrows_counterclockwise: *{rotation}* 교대: {outgoing} → {incoming} ({until} 까지)",
+    "handoff.late": ":warning: 이 교대 알림은 늦었습니다: 교대 시각에 Firebell이 실행 중이 아니었습니다.",
+    "handoff.no_incidents": "진행 중인 장애가 없습니다.",
+    "handoff.incident": "• #{number} {severity} *{title}* — {status}, 발생 후 {age}",
+    "handoff.commanded": "<@{user}> 님이 지휘 중: {numbers}. `/incident assign <#> @사용자 commander` 로 넘기세요.",
+    "handoff.unacknowledged": "미인지: {numbers}.",
     "home.header": "Firebell",
     "home.open": "*진행 중인 장애*",
     "home.none": "진행 중인 장애가 없습니다. :sunny:",

@@ -53,6 +53,8 @@ class Notifier(Protocol):
 
     async def usergroup_members(self, group_id: str) -> list[str]: ...
 
+    async def set_usergroup_members(self, group_id: str, user_ids: list[str]) -> None: ...
+
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
@@ -133,6 +135,9 @@ class SlackNotifier:
     async def usergroup_members(self, group_id: str) -> list[str]:
         data = await self._call("usergroups.users.list", usergroup=group_id)
         return [str(user) for user in data.get("users", [])]
+
+    async def set_usergroup_members(self, group_id: str, user_ids: list[str]) -> None:
+        await self._call("usergroups.users.update", usergroup=group_id, users=",".join(user_ids))
 
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         await self._call("views.publish", user_id=user_id, view=view)

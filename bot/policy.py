@@ -7,7 +7,7 @@ path of the bad field, because a typo in an escalation policy must not silently 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, time, timedelta
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -75,6 +75,7 @@ class Tier(Strict):
     users: list[str] = Field(default_factory=list)
     usergroups: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
+    rotations: list[str] = Field(default_factory=list)
     notify: list[Notify] = Field(default_factory=lambda: [Notify.DM, Notify.MENTION])
     wait: Duration = timedelta(minutes=15)
 
@@ -95,11 +96,94 @@ class Tier(Strict):
 
     @model_validator(mode="after")
     def _has_targets(self) -> Tier:
-        if not (self.users or self.usergroups or self.channels):
-            raise ValueError("a tier needs at least one target: users, usergroups or channels")
+        if not (self.users or self.usergroups or self.channels or self.rotations):
+            raise ValueError("a tier needs at least one target: users, usergroups, channels or rotations")
         if not self.notify:
             raise ValueError("notify needs at least one of dm, mention")
         return self
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_clock(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and 0 <= value < 24 * 60:  # YAML 1.1 reads 09:00 as 540 (sexagesimal)
+        return time(value // 60, value % 60)
+    if not isinstance(value, str) or not (match := _CLOCK.match(value.strip())):
+        raise ValueError(f"expected a time like 09:00, got {value!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_weekday(value: Any) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    name = str(value).strip().lower()
+    for index, weekday in enumerate(_WEEKDAYS):
+        if weekday.startswith(name) and len(name) >= 3:
+            return index
+    raise ValueError(f"expected a weekday like monday, got {value!r}")
+
+
+def parse_hours(value: Any) -> tuple[time, time] | None:
+    if value is None or isinstance(value, tuple):
+        return value
+    parts = str(value).replace("–", "-").split("-")
+    if len(parts) != 2:
+        raise ValueError(f"expected hours like 18:00-09:00, got {value!r}")
+    start, end = parse_clock(parts[0].strip()), parse_clock(parts[1].strip())
+    if start == end:
+        raise ValueError("the hours must not start and end at the same time")
+    return start, end
+
+
+class Layer(Strict):
+    """One sequence of shifts. Layers later in the list sit on top of earlier ones."""
+
+    name: str | None = None
+    members: list[str] = Field(min_length=1)
+    shift: Duration
+    handoff_time: Annotated[time, BeforeValidator(parse_clock)] = time(9, 0)
+    handoff_weekday: Annotated[int | None, BeforeValidator(parse_weekday)] = None
+    start: date = date(2026, 1, 5)  # the first shift of the first member; any past date works
+    hours: Annotated[tuple[time, time] | None, BeforeValidator(parse_hours)] = None
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, v: list[str]) -> list[str]:
+        return _check_ids(v, _USER_ID, "Slack user ids (U…)")
+
+    @field_validator("shift")
+    @classmethod
+    def _shift(cls, v: timedelta) -> timedelta:
+        if v < timedelta(hours=1):
+            raise ValueError("a shift lasts at least 1h")
+        return v
+
+
+class Rotation(Strict):
+    timezone: str | None = None
+    layers: list[Layer] = Field(min_length=1)
+    # Kept in sync with whoever is on call, so people can mention @oncall-l1.
+    usergroup: str | None = Field(default=None, pattern=r"^S[A-Z0-9]{2,}$")
+    override_limit: Duration = timedelta(days=7)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Seoul)") from None
+        return v
+
+    @property
+    def members(self) -> list[str]:
+        return list(dict.fromkeys(m for layer in self.layers for m in layer.members))
 
 
 class EscalationPolicy(Strict):
@@ -140,8 +224,9 @@ class Permissions(Strict):
     resolve: list[str] = Field(default_factory=list)
     severity: list[str] = Field(default_factory=list)
     escalate: list[str] = Field(default_factory=list)
+    override: list[str] = Field(default_factory=list)
 
-    @field_validator("declare", "resolve", "severity", "escalate")
+    @field_validator("declare", "resolve", "severity", "escalate", "override")
     @classmethod
     def _principals(cls, v: list[str]) -> list[str]:
         bad = [p for p in v if not (_USER_ID.match(p) or _GROUP_ID.match(p))]
@@ -155,6 +240,7 @@ class Policy(Strict):
     timezone: str
     severities: list[SeverityPolicy] = Field(min_length=1)
     escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
+    rotations: dict[str, Rotation] = Field(default_factory=dict)
     # Paged when an incident misses its resolve target.
     manager_tier: Tier | None = None
     channels: Channels = Field(default_factory=Channels)
@@ -183,6 +269,16 @@ class Policy(Strict):
                     f"severity {severity.id} names escalation policy {severity.escalation!r}, "
                     f"which does not exist (known: {known})"
                 )
+        tiers = [t for chain in self.escalation_policies.values() for t in chain.tiers]
+        tiers += [s.notify_on_declare for s in self.severities if s.notify_on_declare]
+        if self.manager_tier:
+            tiers.append(self.manager_tier)
+        for tier in tiers:
+            unknown = [r for r in tier.rotations if r not in self.rotations]
+            if unknown:
+                known = ", ".join(sorted(self.rotations)) or "none defined"
+                raise ValueError(f"tier {tier.name or ''} names rotation {', '.join(unknown)}, which does not exist "
+                                 f"(known: {known})")
         if self.default_severity and self.default_severity not in ids:
             raise ValueError(f"default_severity {self.default_severity!r} is not one of {', '.join(ids)}")
         return self
@@ -190,6 +286,9 @@ class Policy(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def rotation_zone(self, name: str) -> ZoneInfo:
+        return ZoneInfo(self.rotations[name].timezone or self.timezone)
 
     def severity(self, severity_id: str) -> SeverityPolicy | None:
         return next((s for s in self.severities if s.id == severity_id), None)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, middleware, views
+from handlers import actions, commands, events, middleware, oncall, views
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def register_all(app: AsyncApp, services: Services) -> None:
     middleware.register(app, services)
     commands.register(app)
+    oncall.register(app)
     actions.register(app)
     views.register(app)
     events.register(app)

@@ -131,3 +131,21 @@ class Page(Base):
     status: Mapped[str] = mapped_column(String(16))  # sending, sent, failed
     reason: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RotationOverride(Base):
+    """Someone covers a rotation for a while; beats the schedule while it lasts."""
+
+    __tablename__ = "rotation_overrides"
+    __table_args__ = (Index("ix_overrides_rotation_window", "rotation", "ends_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rotation: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A swap is two overrides made together; they share this reference.
+    swap_ref: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

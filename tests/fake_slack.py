@@ -309,3 +309,13 @@ class FakeSlack:
         if group not in self.usergroups:
             return {"error": "no_such_subteam"}
         return {"users": list(self.usergroups[group])}
+
+    def _usergroups_users_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = str(args.get("usergroup", ""))
+        if group not in self.usergroups:
+            return {"error": "no_such_subteam"}
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            return {"error": "invalid_users"}
+        self.usergroups[group] = users
+        return {"usergroup": {"id": group, "users": users}}
