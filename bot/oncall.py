@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
@@ -24,7 +25,7 @@ from bot.slack_text import date_token, escape
 from bot.timers import Firing, TimerService
 from bot.when import WhenError, parse_span_end
 from storage import repositories as repo
-from storage.models import Incident, RotationOverride
+from storage.models import HandoffNotice, Incident, RotationOverride
 
 log = get_logger(__name__)
 
@@ -212,11 +213,18 @@ class OnCallService:
         name = str(firing.payload.get("rotation", ""))
         if name not in self.policy.policy.rotations:
             return "skipped_unknown_rotation"
-        at = firing.due_at
-        outgoing = await self.current(name, at - timedelta(seconds=1))
-        incoming = await self.current(name, at)
+        now = self.clock.now()
+        boundary = firing.due_at
+        if now > boundary:
+            # Late (the bot was down): announce only the latest change, not every missed one.
+            rotation, zone = self.rotation(name)
+            missed = upcoming(rotation, zone, boundary, now, await self.overrides(name, boundary, now))
+            if len(missed) > 1:
+                boundary = missed[-1].starts_at
+        outgoing = await self.current(name, boundary - timedelta(seconds=1))
+        incoming = await self.current(name, boundary)
         outcome = "no_change"
-        if outgoing.user_id != incoming.user_id:
+        if outgoing.user_id != incoming.user_id and await self._claim_notice(name, boundary, outgoing, incoming):
             await self._announce_handoff(name, outgoing, incoming, late=firing.late)
             await self._sync_usergroup(name, incoming)
             outcome = "handed_off"
@@ -225,6 +233,16 @@ class OnCallService:
             await self.timers.schedule(HANDOFF, following.starts_at, {"rotation": name},
                                        dedupe_key=f"handoff:{name}:{following.starts_at.isoformat()}")
         return outcome
+
+    async def _claim_notice(self, name: str, boundary: datetime, outgoing: Shift, incoming: Shift) -> bool:
+        """Exactly one announcement per rotation and boundary, whichever timer or process gets here."""
+        try:
+            async with self.sessions.begin() as session:
+                session.add(HandoffNotice(rotation=name, boundary=boundary, outgoing=outgoing.user_id,
+                                          incoming=incoming.user_id, announced_at=self.clock.now()))
+        except IntegrityError:
+            return False
+        return True
 
     async def handoff_summary(self, outgoing: str | None) -> str:
         async with self.sessions() as session:

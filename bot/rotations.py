@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.policy import Layer, Rotation
@@ -32,12 +32,12 @@ class Shift:
 
 
 def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
-    """A wall-clock time in the zone; in a DST gap, the first valid instant after it."""
-    aware = naive.replace(tzinfo=zone)
-    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
-    if round_trip != naive:  # the wall time does not exist (spring forward)
-        aware = aware.astimezone(ZoneInfo("UTC")).astimezone(zone)
-    return aware
+    """A wall-clock time in the zone as a UTC instant (in a DST gap, the instant just after it).
+
+    UTC on the way out because Python compares and subtracts datetimes that share a tzinfo by
+    wall clock, which is wrong across a DST change.
+    """
+    return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _anchor(layer: Layer) -> datetime:

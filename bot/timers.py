@@ -94,8 +94,13 @@ class TimerService:
             dedupe_key=dedupe_key, attempts=0, created_at=self.clock.now(),
         )
         if session is not None:
-            async with session.begin_nested():
-                session.add(job)
+            try:
+                async with session.begin_nested():
+                    session.add(job)
+            except IntegrityError:
+                if dedupe_key is None:
+                    raise
+                return False
             return True
         try:
             async with self.sessions.begin() as own:

@@ -149,3 +149,17 @@ class RotationOverride(Base):
     # A swap is two overrides made together; they share this reference.
     swap_ref: Mapped[str | None] = mapped_column(String(32))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class HandoffNotice(Base):
+    """One announced handoff per rotation and moment: late or repeated timers announce it once."""
+
+    __tablename__ = "handoff_notices"
+    __table_args__ = (UniqueConstraint("rotation", "boundary"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rotation: Mapped[str] = mapped_column(String(64))
+    boundary: Mapped[datetime] = mapped_column(UTCDateTime())
+    outgoing: Mapped[str | None] = mapped_column(String(32))
+    incoming: Mapped[str | None] = mapped_column(String(32))
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime())

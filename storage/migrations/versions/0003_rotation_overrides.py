@@ -1,8 +1,8 @@
-"""rotation overrides
+"""rotations
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-21 22:11:52.259896
+Create Date: 2026-11-21 22:14:44.410279
 """
 
 from __future__ import annotations
@@ -20,6 +20,16 @@ depends_on = None
 
 def upgrade() -> None:
 
+    op.create_table('handoff_notices',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('rotation', sa.String(length=64), nullable=False),
+    sa.Column('boundary', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outgoing', sa.String(length=32), nullable=True),
+    sa.Column('incoming', sa.String(length=32), nullable=True),
+    sa.Column('announced_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('rotation', 'boundary')
+    )
     op.create_table('rotation_overrides',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('rotation', sa.String(length=64), nullable=False),
@@ -44,4 +54,5 @@ def downgrade() -> None:
         batch_op.drop_index('ix_overrides_rotation_window')
 
     op.drop_table('rotation_overrides')
+    op.drop_table('handoff_notices')
 
