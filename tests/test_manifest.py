@@ -29,13 +29,14 @@ TOP_SCHEMA = "manifest.schema.json"
 VERSION_SCHEMAS = ("manifest.schema.1.0.0.json", "manifest.schema.2.0.0.json")
 
 EVENTS_PATH = "/slack/events"
-REQUIRED_COMMANDS = {"/incident"}
+REQUIRED_COMMANDS = {"/incident", "/oncall"}
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
     "channels:manage",
     "channels:join",
     "usergroups:read",
+    "usergroups:write",
 }
 
 
