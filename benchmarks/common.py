@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import math
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +38,7 @@ def resolve_database_url(raw: str | None) -> str:
     if raw:
         return normalise_database_url(raw)
     directory = Path(tempfile.mkdtemp(prefix="firebell-bench-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)  # the file goes with the process
     return f"sqlite+aiosqlite:///{directory / 'firebell.db'}"
 
 

@@ -13,17 +13,20 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.checklists import ChecklistService
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandParser
 from bot.escalation import EscalationService
 from bot.flows import IncidentFlows
 from bot.incidents import IncidentService
 from bot.logging import get_logger
+from bot.maintenance import MaintenanceService
 from bot.messages import Catalog
 from bot.notifier import SlackNotifier, build_web_client
 from bot.oncall import OnCallService
 from bot.permissions import AccessControl
 from bot.policy import Policy, PolicyError, PolicyHolder, load_policy
+from bot.reminders import ReminderService
 from bot.settings import Settings
 from bot.severity import SeverityTable
 from bot.timers import TimerService
@@ -53,6 +56,16 @@ class Services:
     timers: TimerService
     escalation: EscalationService
     oncall: OnCallService
+    checklists: ChecklistService
+    reminders: ReminderService
+    maintenance: MaintenanceService
+
+    async def ensure_schedules(self) -> None:
+        """Every recurring thing in the policy has its next occurrence scheduled (idempotent)."""
+        await self.oncall.ensure_handoff_timers()
+        await self.checklists.ensure_schedules()
+        await self.reminders.ensure_schedules()
+        await self.maintenance.ensure_schedules()
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
     inflight: int = 0
@@ -78,7 +91,7 @@ class Firebell:
         cutoff = self.services.clock.now() - REQUEST_MEMORY
         async with self.services.sessions.begin() as session:
             await repositories.forget_requests_before(cutoff, session=session)
-        await self.services.oncall.ensure_handoff_timers()
+        await self.services.ensure_schedules()
 
     async def tick(self) -> None:
         """One scheduler tick; errors are logged, never raised into APScheduler."""
@@ -105,8 +118,8 @@ class Firebell:
             log.error("policy_reload_rejected", source=error.source, problems=error.problems)
             return False
         log.info("policy_reloaded", severities=[s.id for s in policy.severities])
-        # New or changed rotations need their next handoff scheduled.
-        task = asyncio.ensure_future(self.services.oncall.ensure_handoff_timers())
+        # New or changed rotations, checklists, reminders and windows need their next occurrence.
+        task = asyncio.ensure_future(self.services.ensure_schedules())
         self.services.background.add(task)
         task.add_done_callback(self.services.background.discard)
         return True
@@ -139,8 +152,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     timers = TimerService(sessions, clock)
     access = AccessControl(holder, notifier)
     incidents = IncidentService(sessions, clock, holder, timers, access)
+    checklists = ChecklistService(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier,
+                                  catalog=catalog)
+    reminders = ReminderService(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier,
+                                catalog=catalog)
+    feed_channel = settings.firebell_feed_channel or holder.policy.channels.feed
+    maintenance = MaintenanceService(sessions=sessions, clock=clock, policy=holder, timers=timers,
+                                     notifier=notifier, catalog=catalog, access=access, fallback_channel=feed_channel)
     oncall = OnCallService(sessions=sessions, clock=clock, policy=holder, timers=timers, access=access,
-                           notifier=notifier, catalog=catalog)
+                           notifier=notifier, catalog=catalog, checklists=checklists)
     escalation = EscalationService(
         sessions=sessions, clock=clock, policy=holder, timers=timers, incidents=incidents, notifier=notifier,
         catalog=catalog, oncall=oncall,
@@ -150,8 +170,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         notifier=notifier,
         catalog=catalog,
         policy=holder,
-        feed_channel=settings.firebell_feed_channel or holder.policy.channels.feed,
+        feed_channel=feed_channel,
         escalation=escalation,
+        checklists=checklists,
     )
     services = Services(
         settings=settings,
@@ -167,6 +188,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         timers=timers,
         escalation=escalation,
         oncall=oncall,
+        checklists=checklists,
+        reminders=reminders,
+        maintenance=maintenance,
     )
     bolt = AsyncApp(
         client=client,

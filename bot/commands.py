@@ -10,6 +10,7 @@ from bot.policy import PolicyHolder
 from bot.roles import Role
 from bot.severity import SeverityTable
 from bot.slack_text import clip, unescape
+from bot.when import split_when
 
 # Slack's header block allows 150 characters of plain text; the title has to fit in one.
 TITLE_LIMIT = 150
@@ -71,6 +72,17 @@ class Escalate:
 
 
 @dataclass(frozen=True)
+class Remind:
+    when: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CancelReminder:
+    reminder_id: int
+
+
+@dataclass(frozen=True)
 class PostUpdate:
     number: int | None
     text: str
@@ -115,6 +127,8 @@ Command = (
     | Transition
     | Resolve
     | Escalate
+    | Remind
+    | CancelReminder
     | PostUpdate
     | ChangeSeverity
     | Assign
@@ -185,6 +199,19 @@ class CommandParser:
                 number, remaining = _take_number(tokens)
                 reason = " ".join(remaining).strip() or None
                 return Escalate(number, clip(reason, 500) if reason else None, _bare(tokens, number))
+            case "remind":
+                if tokens and tokens[0].lower() == "cancel":
+                    number = parse_number(tokens[1]) if len(tokens) == 2 else None
+                    if number is None:
+                        raise UsageError("error.bad_number_generic", "usage.remind",
+                                         value=clip(" ".join(tokens[1:]), 40))
+                    return CancelReminder(number)
+                when, words = split_when(tokens)
+                if not when:
+                    raise UsageError("error.bad_time", "usage.remind", value="")
+                if not words:
+                    raise UsageError("error.missing_reminder_text", "usage.remind")
+                return Remind(when, clip(" ".join(words), UPDATE_LIMIT))
             case "update":
                 number, remaining = _take_number(tokens)
                 body = " ".join(remaining).strip()

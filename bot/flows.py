@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import blocks
+from bot.checklists import ChecklistService
 from bot.errors import SlackCallFailed
 from bot.escalation import EscalationService
 from bot.incidents import IncidentService
@@ -40,8 +41,10 @@ class IncidentFlows:
         policy: PolicyHolder,
         feed_channel: str | None,
         escalation: EscalationService,
+        checklists: ChecklistService,
     ) -> None:
         self.escalation = escalation
+        self.checklists = checklists
         self.service = service
         self.notifier = notifier
         self.t = catalog
@@ -126,7 +129,10 @@ class IncidentFlows:
                 await self.service.record_messages(number, summary_ts=ts)
         if self.feed_channel and self.feed_channel != channel_id:
             await self._announce_in_feed(incident, reply)
-        await self.escalation.on_declared(await self.service.get(number))
+        incident = await self.service.get(number)
+        await self.escalation.on_declared(incident)
+        # The severity's checklist (e.g. 003's P0 playbook) goes into the incident channel.
+        await self.checklists.attach_to_incident(number, channel_id, incident.severity, incident.commander_id, actor)
         if channel_id is not None:
             await self.tell(reply, self.t("declare.done", number=number, channel=channel_id))
         return await self.service.get(number)

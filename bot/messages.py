@@ -24,6 +24,8 @@ EN: dict[str, str] = {
         "• `/incident list [open|all]` — list incidents\n"
         "• `/incident timeline [#]` — show what happened when\n"
         "• `/incident escalate [#] [reason]` — page the next escalation tier now\n"
+        "• `/incident remind <30m | tomorrow 09:00> <text>` — a reminder in the incident channel "
+        "(`remind cancel <id>`)\n"
         "Inside an incident channel the incident is implied; elsewhere name it by number "
         "(`/incident ack 42`)."
     ),
@@ -258,6 +260,109 @@ EN: dict[str, str] = {
     "handoff.incident": "• #{number} {severity} *{title}* — {status}, open {age}",
     "handoff.commanded": "<@{user}> commands {numbers}: hand over with `/incident assign <#> @user commander`.",
     "handoff.unacknowledged": "Unacknowledged: {numbers}.",
+    "usage.checklist": (
+        "*Firebell — `/checklist`*\n"
+        "• `/checklist` — the checklists and today's runs\n"
+        "• `/checklist start <name>` — start a run now\n"
+        "• `/checklist status [name]` — open runs and what is missing\n"
+        "• `/checklist history <name> [n]` — the last runs, when they completed and who did what"
+    ),
+    "usage.checklist_history": "Usage: `/checklist history <name> [n]` (n from 1 to 20)",
+    "error.unknown_checklist": "There is no checklist `{name}`. Checklists: {known}.",
+    "error.run_not_found": "There is no checklist run #{id}.",
+    "error.run_closed": "Checklist run #{id} ({title}) is closed; nothing was changed.",
+    "error.no_such_item": "Checklist run #{id} has no item {index}.",
+    "error.bad_count": "`{value}` is not a number from 1 to 20.",
+    "error.missing_checklist": "Say which checklist.",
+    "error.bad_number_generic": "`{value}` is not a number.",
+    "error.maintenance_incomplete": "Say when it starts, how long it lasts and what it is.",
+    "checklist.fallback": "{title}: {done}/{total} done",
+    "checklist.progress": "*{done}/{total}* done",
+    "checklist.completed_by": "completed by <@{user}> {when}",
+    "checklist.due": "due {when}",
+    "checklist.done_by": "✓ <@{user}> {when}",
+    "checklist.na_by": "N/A (<@{user}>): {reason}",
+    "checklist.undo": "Undo",
+    "checklist.check": "Done",
+    "checklist.mark_na": "Mark an item N/A",
+    "checklist.na_title": "Not applicable",
+    "checklist.na_submit": "Save",
+    "checklist.na_item": "Item",
+    "checklist.na_reason": "Why does it not apply?",
+    "checklist.completed": ":white_check_mark: *{title}* completed by <@{user}> after {duration}.",
+    "checklist.overdue": ":alarm_clock: *{title}* is overdue: {done}/{total} done. Still open:\n{missing}",
+    "checklist.overdue_owner": ":alarm_clock: *{title}* is overdue. Still open and yours:\n{items}",
+    "checklist.open_line": "• {title}: {done}/{total}{channel}",
+    "checklist.templates_header": "*Checklists*",
+    "checklist.template_line": "• `{name}` — {title} ({count} items){schedule}",
+    "checklist.schedule_note": ", `{cron}` ({zone}) in <#{channel}>",
+    "checklist.none_configured": "No checklists are configured. Add `checklists:` to the policy file.",
+    "checklist.today_header": "*Today's runs*",
+    "checklist.run_line": "• #{id} {title}: {done}/{total}, {state}",
+    "checklist.none_today": "No runs today.",
+    "checklist.status_header": "*Open checklist runs*",
+    "checklist.status_none": "No open runs.",
+    "checklist.missing": "    still open: {items}",
+    "checklist.history_header": "*The last runs of `{name}`*",
+    "checklist.history_line": "• #{id} started {start}: {done}/{total}, {outcome}",
+    "checklist.history_who": "    {who}",
+    "checklist.outcome_completed": "completed {when} by <@{user}>",
+    "checklist.state.open": "open",
+    "checklist.state.completed": "completed",
+    "checklist.started": "Started *{title}*: run #{id}{channel}.",
+    "handoff.checklists": "Open checklists:",
+    "usage.maintenance": (
+        "*Firebell — `/maintenance`*\n"
+        "• `/maintenance schedule <start> <duration> <title> [services:api,db]` — e.g. "
+        "`/maintenance schedule tomorrow 02:00 4h DB upgrade services:db`\n"
+        "• `/maintenance list` — scheduled and active windows\n"
+        "• `/maintenance cancel <id>` — cancel a window"
+    ),
+    "usage.maintenance_schedule": (
+        "Usage: `/maintenance schedule <start> <duration> <title> [services:api,db]`, "
+        "start like `22:00`, `tomorrow 02:00` or `2026-11-29 02:00`"
+    ),
+    "usage.maintenance_cancel": "Usage: `/maintenance cancel <id>`",
+    "error.bad_time": "`{value}` is not a time. Use `30m`, `18:00`, `tomorrow 09:00` or `2026-11-29 02:00`.",
+    "error.bad_duration": "`{value}` is not a duration. Use `30m`, `4h` or `1d`.",
+    "error.maintenance_too_long": "A maintenance window may last at most {limit}.",
+    "error.time_in_past": "That time is in the past ({when}).",
+    "error.missing_title_maintenance": "The window needs a title.",
+    "error.maintenance_not_found": "There is no maintenance window #{id}.",
+    "error.maintenance_already_cancelled": "Maintenance window #{id} was already cancelled.",
+    "error.maintenance_over": "Maintenance window #{id} is already over.",
+    "permission.maintenance": "schedule maintenance",
+    "maintenance.scheduled": (
+        ":construction: Maintenance #{id} scheduled: *{title}*, {start} → {end} ({duration}); services: {services}."
+    ),
+    "maintenance.cancelled": ":x: Maintenance #{id} (*{title}*) was cancelled by <@{user}>.",
+    "maintenance.notice": (
+        ":loudspeaker: Maintenance #{id} *{title}* starts {start} ({duration}); services: {services}."
+    ),
+    "maintenance.started": (
+        ":construction: Maintenance #{id} *{title}* has started; alerts for {services} are suppressed until {end}."
+    ),
+    "maintenance.ended": ":white_check_mark: Maintenance #{id} *{title}* has ended; alerts flow again.",
+    "maintenance.late": ":warning: Late: Firebell was not running at the scheduled time.",
+    "maintenance.all_services": "all services",
+    "maintenance.list_header": "*Maintenance windows*",
+    "maintenance.list_line": "• #{id} *{title}* {start} → {end}; {services}{active}",
+    "maintenance.active_note": " — :construction: active now",
+    "maintenance.list_none": "No maintenance windows scheduled.",
+    "maintenance.done_cancel": "Maintenance #{id} cancelled.",
+    "usage.remind": (
+        "Usage: `/incident remind <30m | 2h | 18:00 | tomorrow 09:00> <text>` in an incident channel; "
+        "`/incident remind cancel <id>`"
+    ),
+    "error.missing_reminder_text": "The reminder needs some text.",
+    "error.reminder_not_found": "Incident #{number} has no pending reminder #{id}.",
+    "reminder.post": ":alarm_clock: Reminder from <@{user}>: {text}",
+    "reminder.late": "_(late: Firebell was not running when it was due)_",
+    "reminder.recurring": ":alarm_clock: {text}",
+    "reminder.set": "Reminder #{id} set for {when}.",
+    "reminder.cancelled": "Reminder #{id} cancelled.",
+    "status.pending.reminder": "• reminder #{id} {when}: {text}",
+    "timeline.reminder_set": "<@{actor}> set a reminder: {text}",
     "home.header": "Firebell",
     "home.open": "*Open incidents*",
     "home.none": "No open incidents. :sunny:",
@@ -281,6 +386,8 @@ KO: dict[str, str] = {
         "• `/incident list [open|all]` — 장애 목록\n"
         "• `/incident timeline [#]` — 타임라인 보기\n"
         "• `/incident escalate [#] [사유]` — 다음 에스컬레이션 단계를 지금 호출\n"
+        "• `/incident remind <30m | tomorrow 09:00> <내용>` — 장애 채널에 알림 "
+        "(`remind cancel <번호>`)\n"
         "장애 채널 안에서는 번호를 생략할 수 있고, 그 밖에서는 번호로 지정합니다 "
         "(`/incident ack 42`)."
     ),
@@ -509,6 +616,111 @@ KO: dict[str, str] = {
     "handoff.incident": "• #{number} {severity} *{title}* — {status}, 발생 후 {age}",
     "handoff.commanded": "<@{user}> 님이 지휘 중: {numbers}. `/incident assign <#> @사용자 commander` 로 넘기세요.",
     "handoff.unacknowledged": "미인지: {numbers}.",
+    "usage.checklist": (
+        "*Firebell — `/checklist`*\n"
+        "• `/checklist` — 체크리스트 목록과 오늘의 실행\n"
+        "• `/checklist start <이름>` — 지금 실행 시작\n"
+        "• `/checklist status [이름]` — 진행 중인 실행과 남은 항목\n"
+        "• `/checklist history <이름> [n]` — 최근 실행, 완료 시각, 누가 무엇을 했는지"
+    ),
+    "usage.checklist_history": "사용법: `/checklist history <이름> [n]` (n은 1에서 20)",
+    "error.unknown_checklist": "`{name}` 체크리스트는 없습니다. 체크리스트: {known}.",
+    "error.run_not_found": "#{id} 체크리스트 실행은 없습니다.",
+    "error.run_closed": "#{id} 체크리스트 실행({title})은 종료되어 아무것도 변경하지 않았습니다.",
+    "error.no_such_item": "#{id} 체크리스트 실행에는 {index}번 항목이 없습니다.",
+    "error.bad_count": "`{value}` 은(는) 1에서 20 사이의 숫자가 아닙니다.",
+    "error.missing_checklist": "체크리스트 이름을 지정하세요.",
+    "error.bad_number_generic": "`{value}` 은(는) 숫자가 아닙니다.",
+    "error.maintenance_incomplete": "시작 시각, 기간, 제목을 지정하세요.",
+    "checklist.fallback": "{title}: {done}/{total} 완료",
+    "checklist.progress": "*{done}/{total}* 완료",
+    "checklist.completed_by": "<@{user}> 님이 완료 {when}",
+    "checklist.due": "마감 {when}",
+    "checklist.done_by": "✓ <@{user}> {when}",
+    "checklist.na_by": "해당 없음 (<@{user}>): {reason}",
+    "checklist.undo": "취소",
+    "checklist.check": "완료",
+    "checklist.mark_na": "항목을 해당 없음으로",
+    "checklist.na_title": "해당 없음",
+    "checklist.na_submit": "저장",
+    "checklist.na_item": "항목",
+    "checklist.na_reason": "해당하지 않는 이유",
+    "checklist.completed": ":white_check_mark: *{title}* 을(를) <@{user}> 님이 {duration} 만에 완료했습니다.",
+    "checklist.overdue": ":alarm_clock: *{title}* 마감이 지났습니다: {done}/{total} 완료. 남은 항목:\n{missing}",
+    "checklist.overdue_owner": ":alarm_clock: *{title}* 마감이 지났습니다. 담당 항목:\n{items}",
+    "checklist.open_line": "• {title}: {done}/{total}{channel}",
+    "checklist.templates_header": "*체크리스트*",
+    "checklist.template_line": "• `{name}` — {title} ({count}개 항목){schedule}",
+    "checklist.schedule_note": ", `{cron}` ({zone}) <#{channel}>",
+    "checklist.none_configured": "설정된 체크리스트가 없습니다. 정책 파일에 `checklists:` 를 추가하세요.",
+    "checklist.today_header": "*오늘의 실행*",
+    "checklist.run_line": "• #{id} {title}: {done}/{total}, {state}",
+    "checklist.none_today": "오늘 실행이 없습니다.",
+    "checklist.status_header": "*진행 중인 체크리스트 실행*",
+    "checklist.status_none": "진행 중인 실행이 없습니다.",
+    "checklist.missing": "    남은 항목: {items}",
+    "checklist.history_header": "*`{name}` 최근 실행*",
+    "checklist.history_line": "• #{id} 시작 {start}: {done}/{total}, {outcome}",
+    "checklist.history_who": "    {who}",
+    "checklist.outcome_completed": "{when} <@{user}> 님이 완료",
+    "checklist.state.open": "진행 중",
+    "checklist.state.completed": "완료",
+    "checklist.started": "*{title}* 시작: #{id} 실행{channel}.",
+    "handoff.checklists": "진행 중인 체크리스트:",
+    "usage.maintenance": (
+        "*Firebell — `/maintenance`*\n"
+        "• `/maintenance schedule <시작> <기간> <제목> [services:api,db]` — 예: "
+        "`/maintenance schedule tomorrow 02:00 4h DB 업그레이드 services:db`\n"
+        "• `/maintenance list` — 예정 및 진행 중인 점검\n"
+        "• `/maintenance cancel <번호>` — 점검 취소"
+    ),
+    "usage.maintenance_schedule": (
+        "사용법: `/maintenance schedule <시작> <기간> <제목> [services:api,db]`, "
+        "시작은 `22:00`, `tomorrow 02:00`, `2026-11-29 02:00` 처럼"
+    ),
+    "usage.maintenance_cancel": "사용법: `/maintenance cancel <번호>`",
+    "error.bad_time": (
+        "`{value}` 은(는) 시각이 아닙니다. `30m`, `18:00`, `tomorrow 09:00`, `2026-11-29 02:00` 처럼 쓰세요."
+    ),
+    "error.bad_duration": "`{value}` 은(는) 기간이 아닙니다. `30m`, `4h`, `1d` 처럼 쓰세요.",
+    "error.maintenance_too_long": "점검 시간은 최대 {limit} 입니다.",
+    "error.time_in_past": "과거 시각입니다 ({when}).",
+    "error.missing_title_maintenance": "점검 제목이 필요합니다.",
+    "error.maintenance_not_found": "#{id} 점검은 없습니다.",
+    "error.maintenance_already_cancelled": "#{id} 점검은 이미 취소되었습니다.",
+    "error.maintenance_over": "#{id} 점검은 이미 끝났습니다.",
+    "permission.maintenance": "점검 일정 등록",
+    "maintenance.scheduled": (
+        ":construction: #{id} 점검 예정: *{title}*, {start} → {end} ({duration}); 대상 서비스: {services}."
+    ),
+    "maintenance.cancelled": ":x: #{id} 점검(*{title}*)을 <@{user}> 님이 취소했습니다.",
+    "maintenance.notice": (
+        ":loudspeaker: #{id} 점검 *{title}* 이(가) {start} 에 시작합니다 ({duration}); 대상 서비스: {services}."
+    ),
+    "maintenance.started": (
+        ":construction: #{id} 점검 *{title}* 이(가) 시작되었습니다. {end} 까지 {services} 알림을 억제합니다."
+    ),
+    "maintenance.ended": ":white_check_mark: #{id} 점검 *{title}* 이(가) 끝났습니다. 알림이 다시 전달됩니다.",
+    "maintenance.late": ":warning: 지연: 예정 시각에 Firebell이 실행 중이 아니었습니다.",
+    "maintenance.all_services": "전체 서비스",
+    "maintenance.list_header": "*점검 일정*",
+    "maintenance.list_line": "• #{id} *{title}* {start} → {end}; {services}{active}",
+    "maintenance.active_note": " — :construction: 진행 중",
+    "maintenance.list_none": "예정된 점검이 없습니다.",
+    "maintenance.done_cancel": "#{id} 점검을 취소했습니다.",
+    "usage.remind": (
+        "사용법: 장애 채널에서 `/incident remind <30m | 2h | 18:00 | tomorrow 09:00> <내용>`; "
+        "`/incident remind cancel <번호>`"
+    ),
+    "error.missing_reminder_text": "알림 내용을 입력하세요.",
+    "error.reminder_not_found": "#{number} 장애에 대기 중인 #{id} 알림이 없습니다.",
+    "reminder.post": ":alarm_clock: <@{user}> 님의 알림: {text}",
+    "reminder.late": "_(지연: 예정 시각에 Firebell이 실행 중이 아니었습니다)_",
+    "reminder.recurring": ":alarm_clock: {text}",
+    "reminder.set": "#{id} 알림을 {when} 으로 설정했습니다.",
+    "reminder.cancelled": "#{id} 알림을 취소했습니다.",
+    "status.pending.reminder": "• #{id} 알림 {when}: {text}",
+    "timeline.reminder_set": "<@{actor}> 님이 알림 설정: {text}",
     "home.header": "Firebell",
     "home.open": "*진행 중인 장애*",
     "home.none": "진행 중인 장애가 없습니다. :sunny:",
@@ -528,6 +740,10 @@ class Catalog:
             raise ValueError(f"unknown locale {locale!r}")
         self.locale = locale
         self._texts = CATALOGS[locale]
+
+    @property
+    def keys(self) -> set[str]:
+        return set(self._texts)
 
     def __call__(self, key: str, **params: Any) -> str:
         return self._texts[key].format(**params) if params else self._texts[key]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
+from bot.checklists import ChecklistService
 from bot.clock import Clock
 from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
 from bot.lifecycle import OPEN_STATUSES, Status
@@ -44,7 +45,9 @@ class OnCallService:
         access: AccessControl,
         notifier: Notifier,
         catalog: Catalog,
+        checklists: ChecklistService,
     ) -> None:
+        self.checklists = checklists
         self.sessions = sessions
         self.clock = clock
         self.policy = policy
@@ -260,6 +263,10 @@ class OnCallService:
         unacknowledged = [i for i in open_incidents if i.status in (Status.DECLARED, Status.REOPENED)]
         if unacknowledged:
             lines.append(self.t("handoff.unacknowledged", numbers=", ".join(f"#{i.id}" for i in unacknowledged)))
+        open_checklists = await self.checklists.open_items_summary()
+        if open_checklists:
+            lines.append(self.t("handoff.checklists"))
+            lines.extend(open_checklists)
         return "\n".join(lines)
 
     def _incident_line(self, incident: Incident, now: datetime) -> str:

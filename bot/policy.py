@@ -15,7 +15,16 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.severity import Broadcast, Severity, SeverityTable
 
@@ -186,6 +195,66 @@ class Rotation(Strict):
         return list(dict.fromkeys(m for layer in self.layers for m in layer.members))
 
 
+def _valid_cron(value: str) -> str:
+    from bot.cron import parse_cron
+
+    parse_cron(value)
+    return value
+
+
+Cron = Annotated[str, AfterValidator(_valid_cron)]
+_ROLES = ("commander", "comms", "scribe", "responder")
+
+
+class ChecklistItem(Strict):
+    text: str = Field(min_length=1, max_length=150)
+    # A Slack user id, or an incident role (commander, comms, scribe, responder).
+    owner: str | None = None
+    required: bool = True
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, v: str | None) -> str | None:
+        if v is None or _USER_ID.match(v) or v in _ROLES:
+            return v
+        raise ValueError(f"expected a Slack user id (U…) or one of {', '.join(_ROLES)}, got {v!r}")
+
+
+class ChecklistSchedule(Strict):
+    cron: Cron
+    timezone: str | None = None
+    channel: str = Field(pattern=r"^[CG][A-Z0-9]{2,}$")
+    due_after: Duration = timedelta(hours=2)
+
+
+class ChecklistTemplate(Strict):
+    title: str = Field(min_length=1, max_length=120)
+    items: list[ChecklistItem] = Field(min_length=1, max_length=40)
+    schedule: ChecklistSchedule | None = None
+
+
+class Reminder(Strict):
+    cron: Cron
+    timezone: str | None = None
+    channel: str = Field(pattern=r"^[CG][A-Z0-9]{2,}$")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class RecurringWindow(Strict):
+    title: str = Field(min_length=1, max_length=120)
+    cron: Cron
+    duration: Duration
+    services: list[str] = Field(default_factory=list)
+
+
+class MaintenancePolicy(Strict):
+    channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
+    # Seed 000: notice at least N minutes before (사전 공지 최소 N분 전).
+    notice_before: Duration = timedelta(minutes=30)
+    max_duration: Duration = timedelta(hours=12)
+    recurring: dict[str, RecurringWindow] = Field(default_factory=dict)
+
+
 class EscalationPolicy(Strict):
     tiers: list[Tier] = Field(min_length=1)
     repeat: int = Field(default=0, ge=0, le=10)
@@ -202,6 +271,7 @@ class SeverityPolicy(Strict):
     escalation: str | None = None
     # Told at declare time, before any deadline (seed 001: Critical → DMs to the leads).
     notify_on_declare: Tier | None = None
+    checklist: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -225,8 +295,9 @@ class Permissions(Strict):
     severity: list[str] = Field(default_factory=list)
     escalate: list[str] = Field(default_factory=list)
     override: list[str] = Field(default_factory=list)
+    maintenance: list[str] = Field(default_factory=list)
 
-    @field_validator("declare", "resolve", "severity", "escalate", "override")
+    @field_validator("declare", "resolve", "severity", "escalate", "override", "maintenance")
     @classmethod
     def _principals(cls, v: list[str]) -> list[str]:
         bad = [p for p in v if not (_USER_ID.match(p) or _GROUP_ID.match(p))]
@@ -241,6 +312,9 @@ class Policy(Strict):
     severities: list[SeverityPolicy] = Field(min_length=1)
     escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
     rotations: dict[str, Rotation] = Field(default_factory=dict)
+    checklists: dict[str, ChecklistTemplate] = Field(default_factory=dict)
+    reminders: dict[str, Reminder] = Field(default_factory=dict)
+    maintenance: MaintenancePolicy = Field(default_factory=MaintenancePolicy)
     # Paged when an incident misses its resolve target.
     manager_tier: Tier | None = None
     channels: Channels = Field(default_factory=Channels)
@@ -279,6 +353,18 @@ class Policy(Strict):
                 known = ", ".join(sorted(self.rotations)) or "none defined"
                 raise ValueError(f"tier {tier.name or ''} names rotation {', '.join(unknown)}, which does not exist "
                                  f"(known: {known})")
+        for severity in self.severities:
+            if severity.checklist and severity.checklist not in self.checklists:
+                known = ", ".join(sorted(self.checklists)) or "none defined"
+                raise ValueError(f"severity {severity.id} names checklist {severity.checklist!r}, which does not exist "
+                                 f"(known: {known})")
+        zones = [c.schedule.timezone for c in self.checklists.values() if c.schedule and c.schedule.timezone]
+        zones += [r.timezone for r in self.reminders.values() if r.timezone]
+        for zone in zones:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as Asia/Seoul)") from None
         if self.default_severity and self.default_severity not in ids:
             raise ValueError(f"default_severity {self.default_severity!r} is not one of {', '.join(ids)}")
         return self
@@ -289,6 +375,9 @@ class Policy(Strict):
 
     def rotation_zone(self, name: str) -> ZoneInfo:
         return ZoneInfo(self.rotations[name].timezone or self.timezone)
+
+    def zone_or_default(self, name: str | None) -> ZoneInfo:
+        return ZoneInfo(name or self.timezone)
 
     def severity(self, severity_id: str) -> SeverityPolicy | None:
         return next((s for s in self.severities if s.id == severity_id), None)

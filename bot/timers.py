@@ -126,6 +126,17 @@ class TimerService:
                 result = await own.execute(statement)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def cancel_where(self, *conditions: Any) -> int:
+        """Cancel pending jobs matching SQLAlchemy conditions (by id, by dedupe key…)."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.state == PENDING, *conditions)
+                .values(state=CANCELLED, outcome="cancelled")
+                .execution_options(synchronize_session=False)
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def pending(self, incident_id: int) -> Sequence[ScheduledJob]:
         async with self.sessions() as session:
             result = await session.execute(
@@ -159,7 +170,9 @@ class TimerService:
                 )
                 result = await session.execute(
                     update(ScheduledJob)
-                    .where(ScheduledJob.id.in_(ids), *state_filter)
+                    # The inner SELECT already chose (and on PostgreSQL locked) the rows; repeating its
+                    # filter here makes PostgreSQL's cached plan read every pending row.
+                    .where(ScheduledJob.id.in_(ids))
                     .values(state=CLAIMED, claimed_by=self.worker, lease_until=now + self.lease,
                             attempts=ScheduledJob.attempts + 1)
                     .returning(ScheduledJob)

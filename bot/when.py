@@ -66,3 +66,12 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
         return now + parse_duration(text.strip())
     except ValueError:
         return parse_moment(text, now, zone)
+
+
+def split_when(tokens: list[str]) -> tuple[str, list[str]]:
+    """`30m text`, `18:00 text`, `tomorrow 09:00 text`: the when part is one or two tokens."""
+    if (len(tokens) > 1 and tokens[0].lower() in ("today", "tomorrow", "오늘", "내일")) or (
+        len(tokens) > 1 and tokens[0][:4].isdigit() and "-" in tokens[0] and ":" in tokens[1]
+    ):
+        return " ".join(tokens[:2]), tokens[2:]
+    return (tokens[0] if tokens else ""), tokens[1:]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, middleware, oncall, views
+from handlers import actions, checklists, commands, events, maintenance, middleware, oncall, views
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -16,6 +16,8 @@ def register_all(app: AsyncApp, services: Services) -> None:
     middleware.register(app, services)
     commands.register(app)
     oncall.register(app)
+    checklists.register(app)
+    maintenance.register(app)
     actions.register(app)
     views.register(app)
     events.register(app)

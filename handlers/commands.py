@@ -12,6 +12,7 @@ from bot import blocks
 from bot.commands import (
     TITLE_LIMIT,
     Assign,
+    CancelReminder,
     ChangeSeverity,
     Command,
     Declare,
@@ -20,12 +21,14 @@ from bot.commands import (
     ListIncidents,
     OpenDeclareForm,
     PostUpdate,
+    Remind,
     Resolve,
     Show,
     Transition,
 )
 from bot.errors import UsageError
 from bot.notifier import ReplyTarget
+from bot.slack_text import date_token
 from handlers.answering import answering, bind_incident, finish_log, render_error
 
 if TYPE_CHECKING:
@@ -99,6 +102,16 @@ async def run_command(
             incident = await incidents.find(number, channel_id, "usage.escalate")
             bind_incident(incident.id)
             await flows.escalate(incident.id, actor, reason, reply, request_key)
+        case Remind(when=when, text=text):
+            incident = await incidents.find(None, channel_id, "usage.remind")
+            bind_incident(incident.id)
+            job = await services.reminders.remind(incident, when, text, actor)
+            await services.notifier.tell(reply, t("reminder.set", id=job.id, when=date_token(job.due_at)))
+        case CancelReminder(reminder_id=reminder_id):
+            incident = await incidents.find(None, channel_id, "usage.remind")
+            bind_incident(incident.id)
+            await services.reminders.cancel(reminder_id, incident)
+            await services.notifier.tell(reply, t("reminder.cancelled", id=reminder_id))
         case PostUpdate(number=number, text=text):
             incident = await incidents.find(number, channel_id, "usage.update")
             bind_incident(incident.id)

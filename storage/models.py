@@ -163,3 +163,74 @@ class HandoffNotice(Base):
     outgoing: Mapped[str | None] = mapped_column(String(32))
     incoming: Mapped[str | None] = mapped_column(String(32))
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChecklistRun(Base):
+    """One run of a checklist: its items are snapshotted so template edits do not change it."""
+
+    __tablename__ = "checklist_runs"
+    __table_args__ = (Index("ix_checklist_runs_template_started", "template", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    template: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(150))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    started_by: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), index=True)  # open, completed, closed
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(32))
+    # A scheduled run is created once per occurrence, whichever process fires it.
+    occurrence_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class ChecklistItemState(Base):
+    """One row per item: people checking different items never overwrite each other."""
+
+    __tablename__ = "checklist_item_states"
+    __table_args__ = (UniqueConstraint("run_id", "item_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id", ondelete="CASCADE"))
+    item_index: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # open, done, na
+    by: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class ChecklistEvent(Base):
+    """The run's history: who checked, unchecked or marked what, and when."""
+
+    __tablename__ = "checklist_events"
+    __table_args__ = (Index("ix_checklist_events_run", "run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id", ondelete="CASCADE"))
+    item_index: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # started, done, undone, na, completed, overdue
+    by: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class MaintenanceWindow(Base):
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index("ix_maintenance_window_time", "state", "starts_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(150))
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))  # scheduled, cancelled
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Recurring windows from the policy are created once per occurrence.
+    occurrence_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -107,7 +107,8 @@ def test_reload_keeps_the_old_policy_when_the_new_one_is_bad(tmp_path: Path) -> 
 def test_cli_policy_check(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "bot", "policy", "check"], capture_output=True, text=True,
                         timeout=60)
-    assert ok.returncode == 0 and ok.stdout.startswith("ok: timezone Asia/Seoul, 5 severities, 3 escalation policies, 0 rotations")
+    assert ok.returncode == 0
+    assert ok.stdout.startswith("ok: timezone Asia/Seoul, 5 severities, 3 escalation policies, 0 rotations")
     bad = tmp_path / "bad.yml"
     bad.write_text(VALID.replace("15m", "15 minutes").replace("wait: 30m", "wiat: 30m"))
     result = subprocess.run([sys.executable, "-m", "bot", "policy", "check", str(bad)], capture_output=True,

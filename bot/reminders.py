@@ -1,0 +1,121 @@
+"""Reminders: one-off ones inside an incident, recurring ones from the policy; durable timers both."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.cron import next_fire
+from bot.errors import NotFound, SlackCallFailed, UsageError
+from bot.logging import get_logger
+from bot.messages import Catalog
+from bot.notifier import Notifier
+from bot.policy import PolicyHolder
+from bot.slack_text import date_token, escape
+from bot.timers import PENDING, Firing, TimerService
+from bot.when import WhenError, parse_when
+from storage import repositories as repo
+from storage.models import Incident, ScheduledJob
+
+log = get_logger(__name__)
+
+REMINDER = "reminder"
+RECURRING_REMINDER = "recurring_reminder"
+
+
+class ReminderService:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        policy: PolicyHolder,
+        timers: TimerService,
+        notifier: Notifier,
+        catalog: Catalog,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.policy = policy
+        self.timers = timers
+        self.notifier = notifier
+        self.t = catalog
+        timers.on(REMINDER, self.fire_reminder)
+        timers.on(RECURRING_REMINDER, self.fire_recurring)
+
+    async def remind(self, incident: Incident, when_text: str, text: str, actor: str) -> ScheduledJob:
+        now = self.clock.now()
+        try:
+            due = parse_when(when_text, now, self.policy.policy.zone)
+        except WhenError:
+            raise UsageError("error.bad_time", "usage.remind", value=escape(when_text[:40])) from None
+        if due <= now:
+            raise UsageError("error.time_in_past", "usage.remind", when=date_token(due))
+        if not text.strip():
+            raise UsageError("error.missing_reminder_text", "usage.remind")
+        channel = incident.channel_id or incident.feed_channel_id or actor
+        async with self.sessions.begin() as session:
+            job = ScheduledJob(kind=REMINDER, due_at=due, state=PENDING, incident_id=incident.id, attempts=0,
+                               payload={"text": text[:2000], "channel": channel, "by": actor}, created_at=now)
+            session.add(job)
+            await session.flush()
+            await repo.add_timeline(incident.id, session=session, at=now, actor_id=actor, kind="reminder_set",
+                                    data={"text": text[:200], "due": due.isoformat()})
+        return job
+
+    async def cancel(self, job_id: int, incident: Incident) -> None:
+        cancelled = await self.timers.cancel_where(ScheduledJob.id == job_id, ScheduledJob.kind == REMINDER,
+                                                   ScheduledJob.incident_id == incident.id)
+        if not cancelled:
+            raise NotFound("error.reminder_not_found", id=job_id, number=incident.id)
+
+    async def pending_for(self, incident_id: int) -> list[ScheduledJob]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(ScheduledJob).where(ScheduledJob.incident_id == incident_id, ScheduledJob.kind == REMINDER,
+                                           ScheduledJob.state == PENDING).order_by(ScheduledJob.due_at)
+            )
+            return list(rows.scalars())
+
+    async def fire_reminder(self, firing: Firing) -> str:
+        payload = firing.payload
+        text = self.t("reminder.post", user=payload.get("by", ""), text=escape(str(payload.get("text", ""))))
+        if firing.late:
+            text += "\n" + self.t("reminder.late")
+        await self.notifier.post(str(payload["channel"]), text)
+        return "posted"
+
+    # --- recurring -------------------------------------------------------------------------------------
+
+    async def ensure_schedules(self) -> int:
+        scheduled = 0
+        now = self.clock.now()
+        for name, reminder in self.policy.policy.reminders.items():
+            zone = self.policy.policy.zone_or_default(reminder.timezone)
+            fire = next_fire(reminder.cron, zone, now - timedelta(seconds=1))
+            if fire is not None and await self.timers.schedule(
+                RECURRING_REMINDER, fire, {"name": name}, dedupe_key=f"reminder:{name}:{fire.isoformat()}"
+            ):
+                scheduled += 1
+        return scheduled
+
+    async def fire_recurring(self, firing: Firing) -> str:
+        name = str(firing.payload.get("name", ""))
+        reminder = self.policy.policy.reminders.get(name)
+        if reminder is None:
+            return "skipped_unknown"
+        try:
+            await self.notifier.post(reminder.channel, self.t("reminder.recurring", text=escape(reminder.text)))
+            outcome = "posted"
+        except SlackCallFailed as exc:
+            log.error("reminder_not_posted", name=name, code=exc.code)
+            outcome = "failed"
+        zone = self.policy.policy.zone_or_default(reminder.timezone)
+        following = next_fire(reminder.cron, zone, max(firing.due_at, self.clock.now()))
+        if following is not None:
+            await self.timers.schedule(RECURRING_REMINDER, following, {"name": name},
+                                       dedupe_key=f"reminder:{name}:{following.isoformat()}")
+        return outcome

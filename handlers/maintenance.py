@@ -1,0 +1,86 @@
+"""`/maintenance`: schedule, list and cancel maintenance windows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot import blocks
+from bot.errors import UsageError
+from bot.ops_commands import (
+    MaintenanceCancel,
+    MaintenanceCommand,
+    MaintenanceHelp,
+    MaintenanceList,
+    MaintenanceSchedule,
+    parse_maintenance,
+    split_services,
+)
+from bot.slack_text import clip, date_token, escape
+from handlers.answering import answering, finish_log, render_error
+from handlers.commands import reply_target
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+async def maintenance_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
+    services: Services = context["services"]
+    t = services.catalog
+    try:
+        parsed = parse_maintenance(command.get("text", ""))
+    except UsageError as error:
+        await ack(response_type="ephemeral", text=render_error(t, error))
+        finish_log(context, "rejected")
+        return
+    if isinstance(parsed, MaintenanceHelp):
+        await ack(response_type="ephemeral", text=t("usage.maintenance"))
+        finish_log(context, "ok")
+        return
+    await ack()
+    reply = reply_target(command)
+    async with answering(context, reply):
+        text = await run_maintenance(services, parsed, command["user_id"])
+        await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+
+
+async def run_maintenance(services: Services, parsed: MaintenanceCommand, actor: str) -> str:
+    maintenance, t = services.maintenance, services.catalog
+    match parsed:
+        case MaintenanceSchedule(tokens=tokens):
+            start, rest = maintenance.parse_start(tokens)
+            if len(rest) < 2:
+                raise UsageError("error.maintenance_incomplete", "usage.maintenance_schedule")
+            title, window_services = split_services(rest[1:])
+            if not title:
+                raise UsageError("error.missing_title_maintenance", "usage.maintenance_schedule")
+            window = await maintenance.schedule(start=start, duration_text=rest[0], title=clip(title, 150),
+                                                services=window_services, actor=actor)
+            assert window is not None
+            return t("maintenance.scheduled", id=window.id, title=escape(window.title),
+                     start=date_token(window.starts_at), end=date_token(window.ends_at),
+                     duration=blocks.format_duration(t, window.ends_at - window.starts_at),
+                     services=", ".join(escape(s) for s in window.services) or t("maintenance.all_services"))
+        case MaintenanceCancel(window_id=window_id):
+            await maintenance.cancel(window_id, actor)
+            return t("maintenance.done_cancel", id=window_id)
+        case MaintenanceList():
+            windows = await maintenance.upcoming()
+            if not windows:
+                return t("maintenance.list_none")
+            lines = [t("maintenance.list_header")]
+            for window in windows:
+                lines.append(t(
+                    "maintenance.list_line", id=window.id, title=escape(window.title),
+                    start=date_token(window.starts_at), end=date_token(window.ends_at),
+                    services=", ".join(escape(s) for s in window.services) or t("maintenance.all_services"),
+                    active=t("maintenance.active_note") if maintenance.is_active(window) else "",
+                ))
+            return "\n".join(lines)
+    return t("usage.maintenance")
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/maintenance")(maintenance_command)
