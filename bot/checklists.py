@@ -65,6 +65,11 @@ class ChecklistService:
         timers.on(CHECKLIST_RUN, self.fire_scheduled_run)
         timers.on(CHECKLIST_DUE, self.fire_due)
 
+    def channel_for(self, template: ChecklistTemplate) -> str | None:
+        if template.schedule is None:
+            return None
+        return template.schedule.channel or self.policy.policy.channels.ops
+
     def template(self, name: str) -> ChecklistTemplate:
         templates = self.policy.policy.checklists
         if name not in templates:
@@ -257,6 +262,10 @@ class ChecklistService:
         for name, template in self.policy.policy.checklists.items():
             if template.schedule is None:
                 continue
+            if self.channel_for(template) is None:
+                log.warning("checklist_schedule_without_channel", checklist=name,
+                            hint="set schedule.channel or channels.ops in the policy")
+                continue
             zone = self.policy.policy.zone_or_default(template.schedule.timezone)
             fire = next_fire(template.schedule.cron, zone, now - timedelta(seconds=1))
             if fire is not None and await self.timers.schedule(
@@ -271,7 +280,7 @@ class ChecklistService:
         if template is None or template.schedule is None:
             return "skipped_unknown_template"
         schedule = template.schedule
-        view = await self.start(name, actor=None, channel_id=schedule.channel,
+        view = await self.start(name, actor=None, channel_id=self.channel_for(template),
                                 due_at=firing.due_at + schedule.due_after,
                                 occurrence_key=f"{name}:{firing.due_at.isoformat()}")
         zone = self.policy.policy.zone_or_default(schedule.timezone)

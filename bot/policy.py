@@ -223,7 +223,8 @@ class ChecklistItem(Strict):
 class ChecklistSchedule(Strict):
     cron: Cron
     timezone: str | None = None
-    channel: str = Field(pattern=r"^[CG][A-Z0-9]{2,}$")
+    # Where runs are posted; defaults to channels.ops.
+    channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
     due_after: Duration = timedelta(hours=2)
 
 
@@ -236,7 +237,7 @@ class ChecklistTemplate(Strict):
 class Reminder(Strict):
     cron: Cron
     timezone: str | None = None
-    channel: str = Field(pattern=r"^[CG][A-Z0-9]{2,}$")
+    channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")  # defaults to channels.ops
     text: str = Field(min_length=1, max_length=2000)
 
 

@@ -94,6 +94,10 @@ class ReminderService:
         scheduled = 0
         now = self.clock.now()
         for name, reminder in self.policy.policy.reminders.items():
+            if (reminder.channel or self.policy.policy.channels.ops) is None:
+                log.warning("reminder_without_channel", reminder=name,
+                            hint="set its channel or channels.ops in the policy")
+                continue
             zone = self.policy.policy.zone_or_default(reminder.timezone)
             fire = next_fire(reminder.cron, zone, now - timedelta(seconds=1))
             if fire is not None and await self.timers.schedule(
@@ -107,8 +111,11 @@ class ReminderService:
         reminder = self.policy.policy.reminders.get(name)
         if reminder is None:
             return "skipped_unknown"
+        channel = reminder.channel or self.policy.policy.channels.ops
+        if channel is None:
+            return "skipped_no_channel"
         try:
-            await self.notifier.post(reminder.channel, self.t("reminder.recurring", text=escape(reminder.text)))
+            await self.notifier.post(channel, self.t("reminder.recurring", text=escape(reminder.text)))
             outcome = "posted"
         except SlackCallFailed as exc:
             log.error("reminder_not_posted", name=name, code=exc.code)

@@ -54,7 +54,7 @@ async def run_checklist(services: Services, parsed: ChecklistCommand, command: d
     match parsed:
         case ChecklistStart(name=name):
             template = checklists.template(name)
-            channel = template.schedule.channel if template.schedule else command.get("channel_id")
+            channel = checklists.channel_for(template) or command.get("channel_id")
             due = services.clock.now() + template.schedule.due_after if template.schedule else None
             view = await checklists.start(name, actor=command["user_id"], channel_id=channel, due_at=due)
             assert view is not None
@@ -97,7 +97,8 @@ async def run_checklist(services: Services, parsed: ChecklistCommand, command: d
         if template.schedule:
             zone = template.schedule.timezone or services.policy.policy.timezone
             schedule = t("checklist.schedule_note", cron=template.schedule.cron, zone=zone,
-                         channel=template.schedule.channel)
+                         channel=f"<#{channel}>" if (channel := checklists.channel_for(template))
+                         else t("checklist.no_channel"))
         lines.append(t("checklist.template_line", name=name, title=escape(template.title),
                        count=len(template.items), schedule=schedule))
     lines.append(t("checklist.today_header"))

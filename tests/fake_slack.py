@@ -84,6 +84,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self.server: TestServer | None = None
         self.add_channel("CFEED", "incidents", members=set())
+        self.add_channel("COPS", "ops", members={BOT_USER})
         self.usergroups: dict[str, list[str]] = {"SLEADS": ["ULEAD1", "ULEAD2"]}
         # A DM to one of these users fails with the given Slack error.
         self.dm_errors: dict[str, str] = {"UGONE": "user_not_found", "UBOT2": "cannot_dm_bot"}

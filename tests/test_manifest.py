@@ -11,6 +11,7 @@ remote reference fails loudly instead of touching the network.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ TOP_SCHEMA = "manifest.schema.json"
 VERSION_SCHEMAS = ("manifest.schema.1.0.0.json", "manifest.schema.2.0.0.json")
 
 EVENTS_PATH = "/slack/events"
-REQUIRED_COMMANDS = {"/incident", "/oncall"}
+REQUIRED_COMMANDS = {"/incident", "/oncall", "/checklist", "/maintenance"}
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
@@ -172,3 +173,15 @@ def test_bot_scopes_are_exactly_what_firebell_uses(manifest: dict[str, Any]) -> 
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert len(scopes) == len(set(scopes)), "duplicate scopes"
     assert set(scopes) == EXPECTED_BOT_SCOPES
+
+
+def test_manifest_commands_are_the_ones_the_app_listens_to(manifest: dict[str, Any]) -> None:
+    """Every command in the manifest has a listener, and every listener is in the manifest."""
+    from pathlib import Path as _Path
+
+    root = _Path(__file__).resolve().parents[1] / "handlers"
+    registered = set()
+    for path in root.glob("*.py"):
+        registered.update(re.findall(r'app\.command\("(/[a-z]+)"\)', path.read_text(encoding="utf-8")))
+    declared = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert registered == declared

@@ -49,7 +49,6 @@ def seoul(*args: int) -> datetime:
 
 async def oncall_app(make_harness: Any, when: datetime, **kwargs: Any) -> Harness:
     app = await make_harness(policy=ONCALL_POLICY, clock=MutableClock(when), **kwargs)
-    app.slack.add_channel("COPS", "ops", members={"UFIREBELL"})
     app.slack.usergroups["SONCALL"] = ["USOMEONE"]
     return app
 
@@ -143,7 +142,6 @@ async def test_nobody_on_call_fails_the_page_and_pages_the_next_tier_at_once(mak
 async def test_handoff_fires_once_across_a_restart(make_harness: Any) -> None:
     clock = MutableClock(seoul(2026, 1, 5, 8, 0))
     first = await make_harness(policy=ONCALL_POLICY, clock=clock)
-    first.slack.add_channel("COPS", "ops", members={"UFIREBELL"})
     first.slack.usergroups["SONCALL"] = ["USOMEONE"]
     await first.command("declare P1 Open at handoff", user="UCMDR")
     await first.command("ack 1", user="UCMDR")
