@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.checklists import ChecklistService
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandParser
+from bot.deps import Deps
 from bot.escalation import EscalationService
 from bot.flows import IncidentFlows
 from bot.incidents import IncidentService
@@ -151,20 +152,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     notifier = SlackNotifier(client)
     timers = TimerService(sessions, clock)
     access = AccessControl(holder, notifier)
-    incidents = IncidentService(sessions, clock, holder, timers, access)
-    checklists = ChecklistService(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier,
-                                  catalog=catalog)
-    reminders = ReminderService(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier,
-                                catalog=catalog)
+    deps = Deps(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier, catalog=catalog,
+                access=access)
+    incidents = IncidentService(deps)
+    checklists = ChecklistService(deps)
+    reminders = ReminderService(deps)
     feed_channel = settings.firebell_feed_channel or holder.policy.channels.feed
-    maintenance = MaintenanceService(sessions=sessions, clock=clock, policy=holder, timers=timers,
-                                     notifier=notifier, catalog=catalog, access=access, fallback_channel=feed_channel)
-    oncall = OnCallService(sessions=sessions, clock=clock, policy=holder, timers=timers, access=access,
-                           notifier=notifier, catalog=catalog, checklists=checklists)
-    escalation = EscalationService(
-        sessions=sessions, clock=clock, policy=holder, timers=timers, incidents=incidents, notifier=notifier,
-        catalog=catalog, oncall=oncall,
-    )
+    maintenance = MaintenanceService(deps, fallback_channel=feed_channel)
+    oncall = OnCallService(deps, checklists=checklists)
+    escalation = EscalationService(deps, incidents=incidents, oncall=oncall)
     flows = IncidentFlows(
         service=incidents,
         notifier=notifier,

@@ -10,18 +10,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
-from bot.clock import Clock
 from bot.cron import next_fire
+from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, SlackCallFailed
 from bot.logging import get_logger
-from bot.messages import Catalog
-from bot.notifier import Notifier
-from bot.policy import ChecklistTemplate, PolicyHolder
+from bot.policy import ChecklistTemplate
 from bot.slack_text import escape
-from bot.timers import Firing, TimerService
+from bot.timers import Firing
 from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun, ScheduledJob
 
 log = get_logger(__name__)
@@ -44,26 +41,12 @@ class RunView:
         return [s.item_index for s in self.states if s.state == OPEN]
 
 
-class ChecklistService:
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        policy: PolicyHolder,
-        timers: TimerService,
-        notifier: Notifier,
-        catalog: Catalog,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
-        self.timers = timers
-        self.notifier = notifier
-        self.t = catalog
+class ChecklistService(DomainService):
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        timers.on(CHECKLIST_RUN, self.fire_scheduled_run)
-        timers.on(CHECKLIST_DUE, self.fire_due)
+        self.timers.on(CHECKLIST_RUN, self.fire_scheduled_run)
+        self.timers.on(CHECKLIST_DUE, self.fire_due)
 
     def channel_for(self, template: ChecklistTemplate) -> str | None:
         if template.schedule is None:

@@ -15,20 +15,16 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
-from bot.clock import Clock
 from bot.deadlines import ESCALATE, RESOLVE_DEADLINE, UPDATE_NUDGE, tier_data
+from bot.deps import Deps, DomainService
 from bot.errors import InvalidTransition, NotFound, SlackCallFailed
 from bot.incidents import IncidentService
 from bot.lifecycle import OPEN_STATUSES, Status
 from bot.logging import get_logger
-from bot.messages import Catalog
-from bot.notifier import Notifier
 from bot.oncall import OnCallService
-from bot.policy import PolicyHolder
-from bot.timers import Firing, TimerService
+from bot.timers import Firing
 from storage import repositories as repo
 from storage.models import Incident, Page
 
@@ -43,30 +39,14 @@ class PageReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-class EscalationService:
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        policy: PolicyHolder,
-        timers: TimerService,
-        incidents: IncidentService,
-        notifier: Notifier,
-        catalog: Catalog,
-        oncall: OnCallService,
-    ) -> None:
-        self.oncall = oncall
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
-        self.timers = timers
+class EscalationService(DomainService):
+    def __init__(self, deps: Deps, *, incidents: IncidentService, oncall: OnCallService) -> None:
+        super().__init__(deps)
         self.incidents = incidents
-        self.notifier = notifier
-        self.t = catalog
-        timers.on(ESCALATE, self.fire_escalation)
-        timers.on(RESOLVE_DEADLINE, self.fire_resolve_deadline)
-        timers.on(UPDATE_NUDGE, self.fire_update_nudge)
+        self.oncall = oncall
+        self.timers.on(ESCALATE, self.fire_escalation)
+        self.timers.on(RESOLVE_DEADLINE, self.fire_resolve_deadline)
+        self.timers.on(UPDATE_NUDGE, self.fire_update_nudge)
 
     # --- delivering pages ----------------------------------------------------------------------------
 

@@ -7,17 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.deadlines import ALL_KINDS, ESCALATE, schedule_deadlines
+from bot.deps import Deps, DomainService
 from bot.errors import InvalidTransition, NotFound, UsageError
 from bot.lifecycle import OPEN_STATUSES, Action, Status, allowed_from, target_of
-from bot.permissions import AccessControl
-from bot.policy import PolicyHolder
 from bot.roles import Role
 from bot.severity import SeverityTable
-from bot.timers import TimerService
 from storage import repositories as repo
 from storage.models import Incident, IncidentRole, TimelineEntry
 
@@ -29,20 +25,9 @@ class IncidentDetails:
     last_update: TimelineEntry | None
 
 
-class IncidentService:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        policy: PolicyHolder,
-        timers: TimerService,
-        access: AccessControl,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
-        self.timers = timers
-        self.access = access
+class IncidentService(DomainService):
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
 
     @property
     def severities(self) -> SeverityTable:

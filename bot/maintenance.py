@@ -10,19 +10,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
-from bot.clock import Clock
 from bot.cron import next_fire
+from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
 from bot.logging import get_logger
-from bot.messages import Catalog
-from bot.notifier import Notifier
-from bot.permissions import AccessControl
-from bot.policy import PolicyHolder, parse_duration
+from bot.policy import parse_duration
 from bot.slack_text import date_token, escape
-from bot.timers import Firing, TimerService
+from bot.timers import Firing
 from bot.when import WhenError, parse_moment
 from storage.models import MaintenanceWindow, ScheduledJob
 
@@ -35,30 +31,13 @@ def _keys(window_id: int) -> dict[str, str]:
     return {kind: f"maintenance:{window_id}:{kind}" for kind in (NOTICE, START, END)}
 
 
-class MaintenanceService:
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        policy: PolicyHolder,
-        timers: TimerService,
-        notifier: Notifier,
-        catalog: Catalog,
-        access: AccessControl,
-        fallback_channel: str | None,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
-        self.timers = timers
-        self.notifier = notifier
-        self.t = catalog
-        self.access = access
+class MaintenanceService(DomainService):
+    def __init__(self, deps: Deps, *, fallback_channel: str | None) -> None:
+        super().__init__(deps)
         self.fallback_channel = fallback_channel
         for kind in (NOTICE, START, END):
-            timers.on(kind, self.fire_announcement)
-        timers.on(RECURRING, self.fire_recurring)
+            self.timers.on(kind, self.fire_announcement)
+        self.timers.on(RECURRING, self.fire_recurring)
 
     @property
     def channel(self) -> str | None:

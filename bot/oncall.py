@@ -9,21 +9,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import blocks
 from bot.checklists import ChecklistService
-from bot.clock import Clock
+from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
 from bot.lifecycle import OPEN_STATUSES, Status
 from bot.logging import get_logger
 from bot.messages import Catalog
-from bot.notifier import Notifier
-from bot.permissions import AccessControl
-from bot.policy import PolicyHolder, Rotation
+from bot.policy import Rotation
 from bot.rotations import OverrideWindow, Shift, next_handoff, on_call, upcoming
 from bot.slack_text import date_token, escape
-from bot.timers import Firing, TimerService
+from bot.timers import Firing
 from bot.when import WhenError, parse_span_end
 from storage import repositories as repo
 from storage.models import HandoffNotice, Incident, RotationOverride
@@ -34,28 +31,11 @@ HANDOFF = "handoff"
 MAX_DAYS = 31
 
 
-class OnCallService:
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        policy: PolicyHolder,
-        timers: TimerService,
-        access: AccessControl,
-        notifier: Notifier,
-        catalog: Catalog,
-        checklists: ChecklistService,
-    ) -> None:
+class OnCallService(DomainService):
+    def __init__(self, deps: Deps, *, checklists: ChecklistService) -> None:
+        super().__init__(deps)
         self.checklists = checklists
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
-        self.timers = timers
-        self.access = access
-        self.notifier = notifier
-        self.t = catalog
-        timers.on(HANDOFF, self.fire_handoff)
+        self.timers.on(HANDOFF, self.fire_handoff)
 
     # --- reading the schedule ------------------------------------------------------------------------
 

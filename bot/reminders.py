@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.cron import next_fire
+from bot.deps import Deps, DomainService
 from bot.errors import NotFound, SlackCallFailed, UsageError
 from bot.logging import get_logger
-from bot.messages import Catalog
-from bot.notifier import Notifier
-from bot.policy import PolicyHolder
 from bot.slack_text import date_token, escape
-from bot.timers import PENDING, Firing, TimerService
+from bot.timers import PENDING, Firing
 from bot.when import WhenError, parse_when
 from storage import repositories as repo
 from storage.models import Incident, ScheduledJob
@@ -26,25 +22,11 @@ REMINDER = "reminder"
 RECURRING_REMINDER = "recurring_reminder"
 
 
-class ReminderService:
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        policy: PolicyHolder,
-        timers: TimerService,
-        notifier: Notifier,
-        catalog: Catalog,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.policy = policy
-        self.timers = timers
-        self.notifier = notifier
-        self.t = catalog
-        timers.on(REMINDER, self.fire_reminder)
-        timers.on(RECURRING_REMINDER, self.fire_recurring)
+class ReminderService(DomainService):
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self.timers.on(REMINDER, self.fire_reminder)
+        self.timers.on(RECURRING_REMINDER, self.fire_recurring)
 
     async def remind(self, incident: Incident, when_text: str, text: str, actor: str) -> ScheduledJob:
         now = self.clock.now()

@@ -76,6 +76,22 @@ def test_each_error_names_its_field(change: tuple[str, str], message: str) -> No
     assert any(message in problem for problem in caught.value.problems), caught.value.problems
 
 
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [("61 9 * * *", "the last value (61) is higher than the maximum value (59)"),
+     ("0 9 * *", "expected 5 fields"),
+     ("0 9 * * someday", "unknown weekday"),
+     ("0 2 1 * tue#2", "use weekday#n")],
+)
+def test_bad_cron_is_reported_with_its_path(cron: str, message: str) -> None:
+    text = VALID + f"checklists:\n  daily:\n    title: Daily\n    schedule: {{cron: \"{cron}\"}}\n" \
+        "    items: [{text: Check}]\n"
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text)
+    assert any(p.startswith("checklists.daily.schedule.cron:") and message in p for p in caught.value.problems), (
+        caught.value.problems)
+
+
 def test_duplicate_severity_ids() -> None:
     text = VALID + "  - {id: P1, name: {en: Again, ko: 다시}, ack_within: 1m, resolve_within: 1h}\n"
     text = text.replace("escalation_policies:\n  main:\n    tiers:\n      - {users: [U123], wait: 30m}\n", "")

@@ -1,0 +1,38 @@
+"""What every domain service needs, bundled once instead of threaded through each constructor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.messages import Catalog
+from bot.notifier import Notifier
+from bot.permissions import AccessControl
+from bot.policy import PolicyHolder
+from bot.timers import TimerService
+
+
+@dataclass(frozen=True)
+class Deps:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    policy: PolicyHolder
+    timers: TimerService
+    notifier: Notifier
+    catalog: Catalog
+    access: AccessControl
+
+
+class DomainService:
+    """Base of the services: the shared dependencies as attributes (`self.t` is the catalog)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.sessions = deps.sessions
+        self.clock = deps.clock
+        self.policy = deps.policy
+        self.timers = deps.timers
+        self.notifier = deps.notifier
+        self.t = deps.catalog
+        self.access = deps.access
