@@ -12,7 +12,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import blocks
-from bot.cron import next_fire
 from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, SlackCallFailed
 from bot.logging import get_logger
@@ -250,10 +249,8 @@ class ChecklistService(DomainService):
                             hint="set schedule.channel or channels.ops in the policy")
                 continue
             zone = self.policy.policy.zone_or_default(template.schedule.timezone)
-            fire = next_fire(template.schedule.cron, zone, now - timedelta(seconds=1))
-            if fire is not None and await self.timers.schedule(
-                CHECKLIST_RUN, fire, {"template": name}, dedupe_key=f"checklist:{name}:{fire.isoformat()}"
-            ):
+            if await self.timers.schedule_cron(CHECKLIST_RUN, template.schedule.cron, zone,
+                                               now - timedelta(seconds=1), {"template": name}, f"checklist:{name}"):
                 scheduled += 1
         return scheduled
 
@@ -267,10 +264,8 @@ class ChecklistService(DomainService):
                                 due_at=firing.due_at + schedule.due_after,
                                 occurrence_key=f"{name}:{firing.due_at.isoformat()}")
         zone = self.policy.policy.zone_or_default(schedule.timezone)
-        following = next_fire(schedule.cron, zone, max(firing.due_at, self.clock.now()))
-        if following is not None:
-            await self.timers.schedule(CHECKLIST_RUN, following, {"template": name},
-                                       dedupe_key=f"checklist:{name}:{following.isoformat()}")
+        await self.timers.schedule_cron(CHECKLIST_RUN, schedule.cron, zone, max(firing.due_at, self.clock.now()),
+                                        {"template": name}, f"checklist:{name}")
         return "started" if view else "already_started"
 
     async def fire_due(self, firing: Firing) -> str:

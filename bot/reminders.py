@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.cron import next_fire
 from bot.deps import Deps, DomainService
 from bot.errors import NotFound, SlackCallFailed, UsageError
 from bot.logging import get_logger
@@ -81,10 +80,8 @@ class ReminderService(DomainService):
                             hint="set its channel or channels.ops in the policy")
                 continue
             zone = self.policy.policy.zone_or_default(reminder.timezone)
-            fire = next_fire(reminder.cron, zone, now - timedelta(seconds=1))
-            if fire is not None and await self.timers.schedule(
-                RECURRING_REMINDER, fire, {"name": name}, dedupe_key=f"reminder:{name}:{fire.isoformat()}"
-            ):
+            if await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone, now - timedelta(seconds=1),
+                                               {"name": name}, f"reminder:{name}"):
                 scheduled += 1
         return scheduled
 
@@ -103,8 +100,6 @@ class ReminderService(DomainService):
             log.error("reminder_not_posted", name=name, code=exc.code)
             outcome = "failed"
         zone = self.policy.policy.zone_or_default(reminder.timezone)
-        following = next_fire(reminder.cron, zone, max(firing.due_at, self.clock.now()))
-        if following is not None:
-            await self.timers.schedule(RECURRING_REMINDER, following, {"name": name},
-                                       dedupe_key=f"reminder:{name}:{following.isoformat()}")
+        await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone, max(firing.due_at, self.clock.now()),
+                                        {"name": name}, f"reminder:{name}")
         return outcome

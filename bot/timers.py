@@ -15,12 +15,14 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.cron import next_fire
 from bot.logging import get_logger
 from storage.models import ScheduledJob
 
@@ -110,6 +112,15 @@ class TimerService:
                 raise
             return False
         return True
+
+    async def schedule_cron(
+        self, kind: str, cron: str, zone: ZoneInfo, after: datetime, payload: dict[str, Any], key: str
+    ) -> bool:
+        """Schedule the cron's first occurrence after `after`, once: keyed by `key` and the occurrence."""
+        fire = next_fire(cron, zone, after)
+        if fire is None:
+            return False
+        return await self.schedule(kind, fire, payload, dedupe_key=f"{key}:{fire.isoformat()}")
 
     async def cancel(self, incident_id: int, kinds: Iterable[str], *, session: AsyncSession | None = None) -> int:
         statement = (
