@@ -62,11 +62,16 @@ class Services:
     maintenance: MaintenanceService
 
     async def ensure_schedules(self) -> None:
-        """Every recurring thing in the policy has its next occurrence scheduled (idempotent)."""
-        await self.oncall.ensure_handoff_timers()
-        await self.checklists.ensure_schedules()
-        await self.reminders.ensure_schedules()
-        await self.maintenance.ensure_schedules()
+        """Every recurring thing in the policy has its next occurrence scheduled (idempotent).
+
+        One failing part is logged and does not keep the others (or start-up) from going ahead.
+        """
+        for part in (self.oncall.ensure_handoff_timers, self.checklists.ensure_schedules,
+                     self.reminders.ensure_schedules, self.maintenance.ensure_schedules):
+            try:
+                await part()
+            except Exception:
+                log.exception("schedule_setup_failed", part=part.__qualname__)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
     inflight: int = 0
@@ -169,6 +174,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         feed_channel=feed_channel,
         escalation=escalation,
         checklists=checklists,
+        maintenance=maintenance,
     )
     services = Services(
         settings=settings,

@@ -18,7 +18,8 @@ from bot.logging import get_logger
 from bot.policy import ChecklistTemplate
 from bot.slack_text import escape
 from bot.timers import Firing
-from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun, ScheduledJob
+from storage import repositories as repo
+from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun, Incident, ScheduledJob
 
 log = get_logger(__name__)
 
@@ -287,11 +288,13 @@ class ChecklistService(DomainService):
                 await self.notifier.post(view.run.channel_id, text, thread_ts=view.run.message_ts)
             except SlackCallFailed as exc:
                 log.warning("checklist_overdue_not_posted", run=run_id, code=exc.code)
-        owners = {str(view.run.items[i]["owner"]) for i in missing
-                  if str(view.run.items[i].get("owner") or "").startswith(("U", "W"))}
+        # Roles (comms, scribe…) may have been given out after the run started: resolve them now.
+        holders = await self._role_holders(view.run.incident_id)
+        owner_of = {i: holders.get(str(view.run.items[i].get("owner")), view.run.items[i].get("owner"))
+                    for i in missing}
+        owners = {str(o) for o in owner_of.values() if str(o or "").startswith(("U", "W"))}
         for owner in sorted(owners):
-            mine = [blocks.checklist_item_label(view.run.items[i], i) for i in missing
-                    if view.run.items[i].get("owner") == owner]
+            mine = [blocks.checklist_item_label(view.run.items[i], i) for i in missing if owner_of[i] == owner]
             try:
                 await self.notifier.post(owner, self.t("checklist.overdue_owner", title=escape(view.run.title),
                                                        items="\n".join(mine)))
@@ -299,14 +302,26 @@ class ChecklistService(DomainService):
                 log.warning("checklist_owner_not_told", run=run_id, owner=owner, code=exc.code)
         return "reminded"
 
-    async def attach_to_incident(self, incident_id: int, channel_id: str | None, severity: str,
-                                 commander: str | None, actor: str) -> RunView | None:
-        policy = self.policy.policy.severity(severity)
+    async def attach_to_incident(self, incident: Incident, channel_id: str | None, actor: str) -> RunView | None:
+        """The severity's checklist, due when the incident should be resolved."""
+        policy = self.policy.policy.severity(incident.severity)
         if policy is None or policy.checklist is None:
             return None
-        owners = {"commander": commander} if commander else {}
-        return await self.start(policy.checklist, actor=actor, channel_id=channel_id, incident_id=incident_id,
-                                occurrence_key=f"incident:{incident_id}:{policy.checklist}", owners=owners)
+        return await self.start(policy.checklist, actor=actor, channel_id=channel_id, incident_id=incident.id,
+                                due_at=incident.declared_at + policy.resolve_within,
+                                occurrence_key=f"incident:{incident.id}:{policy.checklist}",
+                                owners=await self._role_holders(incident.id))
+
+    async def _role_holders(self, incident_id: int | None) -> dict[str, str]:
+        """Role name → the person holding it now (the first, when several share a role)."""
+        if incident_id is None:
+            return {}
+        async with self.sessions() as session:
+            roles = await repo.roles(incident_id, session=session)
+        holders: dict[str, str] = {}
+        for role in roles:
+            holders.setdefault(role.role, role.user_id)
+        return holders
 
 
 def _due_job(run_id: int) -> tuple[object, ...]:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from aiohttp import web
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.app import Firebell, create_app
 from bot.logging import configure_logging, get_logger
@@ -104,8 +105,15 @@ def policy_check(path: str | None) -> int:
     return 0
 
 
+class _PidFileSetting(BaseSettings):
+    """Only what `policy reload` needs, read the way `run` reads it (environment, then .env)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    firebell_pid_file: str = "./firebell.pid"
+
+
 def policy_reload() -> int:
-    pid_path = Path(os.environ.get("FIREBELL_PID_FILE", "./firebell.pid"))
+    pid_path = Path(_PidFileSetting().firebell_pid_file)
     try:
         pid = int(pid_path.read_text().strip())
         os.kill(pid, signal.SIGHUP)

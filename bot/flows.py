@@ -17,12 +17,13 @@ from bot.errors import SlackCallFailed
 from bot.escalation import EscalationService
 from bot.incidents import IncidentService
 from bot.logging import get_logger
+from bot.maintenance import MaintenanceService
 from bot.messages import Catalog
 from bot.notifier import Notifier, ReplyTarget
 from bot.policy import PolicyHolder
 from bot.roles import Role
 from bot.severity import Broadcast, SeverityTable
-from bot.slack_text import escape, incident_channel_name
+from bot.slack_text import date_token, escape, incident_channel_name
 from storage.models import Incident
 
 log = get_logger(__name__)
@@ -42,9 +43,11 @@ class IncidentFlows:
         feed_channel: str | None,
         escalation: EscalationService,
         checklists: ChecklistService,
+        maintenance: MaintenanceService,
     ) -> None:
         self.escalation = escalation
         self.checklists = checklists
+        self.maintenance = maintenance
         self.service = service
         self.notifier = notifier
         self.t = catalog
@@ -132,7 +135,8 @@ class IncidentFlows:
         incident = await self.service.get(number)
         await self.escalation.on_declared(incident)
         # The severity's checklist (e.g. 003's P0 playbook) goes into the incident channel.
-        await self.checklists.attach_to_incident(number, channel_id, incident.severity, incident.commander_id, actor)
+        await self.checklists.attach_to_incident(incident, channel_id, actor)
+        await self._note_maintenance(incident, reply)
         if channel_id is not None:
             await self.tell(reply, self.t("declare.done", number=number, channel=channel_id))
         return await self.service.get(number)
@@ -153,6 +157,14 @@ class IncidentFlows:
         await self.service.note_failure(incident.id, method="conversations.create", code=last_code)
         await self.tell(reply, self.t("declare.done_no_channel", number=incident.id, code=last_code))
         return None
+
+    async def _note_maintenance(self, incident: Incident, reply: ReplyTarget) -> None:
+        """An incident on a service under maintenance may be the maintenance itself: say so."""
+        window = await self.maintenance.active_for(incident.service) if incident.service else None
+        if window is not None:
+            await self._announce(incident, reply, self.t(
+                "maintenance.incident_note", service=escape(incident.service or ""), id=window.id,
+                title=escape(window.title), end=date_token(window.ends_at)))
 
     async def _announce_in_feed(self, incident: Incident, reply: ReplyTarget) -> None:
         assert self.feed_channel is not None

@@ -192,11 +192,15 @@ class MaintenanceService(DomainService):
         now = self.clock.now()
         zone = self.policy.policy.zone
         for name, recurring in self.policy.policy.maintenance.recurring.items():
-            start = next_fire(recurring.cron, zone, now - timedelta(seconds=1))
-            if start is None:
-                continue
-            if await self._create_occurrence(name, start):
-                created += 1
+            # The occurrence under way (started at start-up mid-window), and the next one.
+            current = next_fire(recurring.cron, zone, now - recurring.duration)
+            starts = [current] if current is not None and current <= now else []
+            upcoming = next_fire(recurring.cron, zone, now - timedelta(seconds=1))
+            if upcoming is not None and upcoming not in starts:
+                starts.append(upcoming)
+            for start in starts:
+                if await self._create_occurrence(name, start):
+                    created += 1
         return created
 
     async def _create_occurrence(self, name: str, start: datetime) -> bool:

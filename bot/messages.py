@@ -341,9 +341,12 @@ EN: dict[str, str] = {
         ":loudspeaker: Maintenance #{id} *{title}* starts {start} ({duration}); services: {services}."
     ),
     "maintenance.started": (
-        ":construction: Maintenance #{id} *{title}* has started; alerts for {services} are suppressed until {end}."
+        ":construction: Maintenance #{id} *{title}* has started; it runs until {end}. Services: {services}."
     ),
-    "maintenance.ended": ":white_check_mark: Maintenance #{id} *{title}* has ended; alerts flow again.",
+    "maintenance.ended": ":white_check_mark: Maintenance #{id} *{title}* has ended.",
+    "maintenance.incident_note": (
+        ":construction: {service} is in maintenance window #{id} (*{title}*) until {end}: this may be expected."
+    ),
     "maintenance.late": ":warning: Late: Firebell was not running at the scheduled time.",
     "maintenance.all_services": "all services",
     "maintenance.list_header": "*Maintenance windows*",
@@ -700,9 +703,12 @@ KO: dict[str, str] = {
         ":loudspeaker: #{id} 점검 *{title}* 이(가) {start} 에 시작합니다 ({duration}); 대상 서비스: {services}."
     ),
     "maintenance.started": (
-        ":construction: #{id} 점검 *{title}* 이(가) 시작되었습니다. {end} 까지 {services} 알림을 억제합니다."
+        ":construction: #{id} 점검 *{title}* 이(가) 시작되었습니다. {end} 까지 진행합니다. 대상 서비스: {services}."
     ),
-    "maintenance.ended": ":white_check_mark: #{id} 점검 *{title}* 이(가) 끝났습니다. 알림이 다시 전달됩니다.",
+    "maintenance.ended": ":white_check_mark: #{id} 점검 *{title}* 이(가) 끝났습니다.",
+    "maintenance.incident_note": (
+        ":construction: {service} 은(는) {end} 까지 #{id} 점검(*{title}*) 중입니다: 예상된 현상일 수 있습니다."
+    ),
     "maintenance.late": ":warning: 지연: 예정 시각에 Firebell이 실행 중이 아니었습니다.",
     "maintenance.all_services": "전체 서비스",
     "maintenance.list_header": "*점검 일정*",

@@ -255,6 +255,14 @@ class MaintenancePolicy(Strict):
     max_duration: Duration = timedelta(hours=12)
     recurring: dict[str, RecurringWindow] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _within_limit(self) -> MaintenancePolicy:
+        for name, window in self.recurring.items():
+            if window.duration > self.max_duration:
+                raise ValueError(f"recurring window {name} lasts {format_duration(window.duration)}, "
+                                 f"longer than max_duration {format_duration(self.max_duration)}")
+        return self
+
 
 class EscalationPolicy(Strict):
     tiers: list[Tier] = Field(min_length=1)

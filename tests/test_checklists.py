@@ -314,3 +314,32 @@ async def test_recurring_window_is_created_and_survives_a_restart(make_harness: 
     assert await second.firebell.services.maintenance.active_for("db") is not None
     titles = [(w.title, w.starts_at) for w in await second.firebell.services.maintenance.upcoming()]
     assert ("Weekly maintenance", seoul(2026, 1, 18, 2, 0)) in titles, "the next Sunday was created"
+
+
+async def test_incident_checklist_is_due_at_the_resolve_target_and_nags_role_holders(make_harness: Any) -> None:
+    app = await ops_app(make_harness, seoul(2026, 1, 9, 9, 0))
+    await app.command("declare P0 Nagging", user="UCMDR")
+    channel = app.slack.channel_by_name_prefix("inc-1-")
+    assert channel is not None
+    await app.command("assign <@UCOMMS> comms", channel=channel["id"], user="UCMDR")
+    await app.tick(hours=1)  # P0 resolve target in OPS_POLICY
+    assert any("is overdue" in (m.text or "") for m in app.slack.posts_in(channel["id"]))
+    assert any("Post a status page update" in (m.text or "") for m in app.slack.dms_to("UCOMMS")), (
+        "a role given out after the run started is resolved when it is overdue")
+    assert any("Confirm the outage" in (m.text or "") for m in app.slack.dms_to("UCMDR"))
+
+
+async def test_incident_on_a_service_under_maintenance_says_so(make_harness: Any) -> None:
+    app = await ops_app(make_harness, seoul(2026, 1, 11, 3, 0))  # inside the Sunday 02:00-06:00 window
+    await app.tick()
+    await app.command("declare")
+    values = {
+        ids.DECLARE_TITLE_BLOCK: {ids.DECLARE_TITLE_ACTION: {"type": "plain_text_input", "value": "DB slow"}},
+        ids.DECLARE_SEVERITY_BLOCK: {ids.DECLARE_SEVERITY_ACTION: {"type": "static_select",
+                                                                   "selected_option": {"value": "P2"}}},
+        ids.DECLARE_SERVICE_BLOCK: {ids.DECLARE_SERVICE_ACTION: {"type": "plain_text_input", "value": "db"}},
+    }
+    await app.send_payload(app.view_payload(app.slack.views[-1], values))
+    channel = app.slack.channel_by_name_prefix("inc-1-")
+    assert channel is not None
+    assert any("db is in maintenance window" in (m.text or "") for m in app.slack.posts_in(channel["id"]))

@@ -92,6 +92,15 @@ def test_bad_cron_is_reported_with_its_path(cron: str, message: str) -> None:
         caught.value.problems)
 
 
+def test_recurring_window_longer_than_the_limit() -> None:
+    text = VALID + "maintenance:\n  max_duration: 2h\n  recurring:\n" \
+        "    nightly: {title: Nightly, cron: \"0 2 * * *\", duration: 3h}\n"
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text)
+    assert any("recurring window nightly lasts 3h, longer than max_duration 2h" in p
+               for p in caught.value.problems), caught.value.problems
+
+
 def test_duplicate_severity_ids() -> None:
     text = VALID + "  - {id: P1, name: {en: Again, ko: 다시}, ack_within: 1m, resolve_within: 1h}\n"
     text = text.replace("escalation_policies:\n  main:\n    tiers:\n      - {users: [U123], wait: 30m}\n", "")
