@@ -39,11 +39,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from benchmarks.common import (
     add_common_arguments,
     describe_url,
+    main_for,
     percentile,
     reset_postgres,
     resolve_database_url,
     verdict,
-    write_json,
 )
 from bot.app import create_app
 from bot.logging import configure_logging
@@ -210,10 +210,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    results = asyncio.run(run(args))
-    write_json(args.json_out, results)
-    return 0 if results["pass"] else 1
+    return main_for(parse_args, run, argv)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
 import json
 import math
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,15 @@ def write_json(path: str | None, results: dict[str, Any]) -> None:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+def main_for(
+    parse_args: Callable[[list[str] | None], argparse.Namespace],
+    run: Callable[[argparse.Namespace], Awaitable[dict[str, Any]]],
+    argv: list[str] | None = None,
+) -> int:
+    """Parse, run, write the JSON figures if asked; exit 0 only when the target was met."""
+    args = parse_args(argv)
+    results = asyncio.run(run(args))
+    write_json(args.json_out, results)
+    return 0 if results["pass"] else 1

@@ -15,7 +15,6 @@ UPDATE statement TimerService.claim_due() actually sent (captured from the engin
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import sys
 import time
@@ -32,9 +31,9 @@ from benchmarks.common import (
     add_common_arguments,
     describe_url,
     fresh_database,
+    main_for,
     resolve_database_url,
     verdict,
-    write_json,
 )
 from bot.clock import SystemClock
 from bot.timers import CLAIMED, PENDING, Firing, TimerService
@@ -277,10 +276,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    results = asyncio.run(run(args))
-    write_json(args.json_out, results)
-    return 0 if results["pass"] else 1
+    return main_for(parse_args, run, argv)
 
 
 if __name__ == "__main__":

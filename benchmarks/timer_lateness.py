@@ -33,10 +33,10 @@ from benchmarks.common import (
     add_common_arguments,
     describe_url,
     fresh_database,
+    main_for,
     percentile,
     resolve_database_url,
     verdict,
-    write_json,
 )
 from bot.clock import SystemClock
 from bot.timers import PENDING, Firing, TimerService
@@ -224,10 +224,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    results = asyncio.run(run(args))
-    write_json(args.json_out, results)
-    return 0 if results["pass"] else 1
+    return main_for(parse_args, run, argv)
 
 
 if __name__ == "__main__":
