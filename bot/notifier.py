@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -85,7 +86,8 @@ class SlackNotifier:
             code = str(data.get("error", "unknown_error")) if isinstance(data, dict) else f"http_{status}"
             log.warning("slack_call_failed", method=method, code=code)
             raise SlackCallFailed(method, code) from None
-        except (SlackClientError, OSError, TimeoutError) as exc:
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # Connection errors were already retried by the client's retry handlers.
             log.warning("slack_call_failed", method=method, code=type(exc).__name__)
             raise SlackCallFailed(method, "connection_error") from None
         return dict(response.data) if isinstance(response.data, dict) else {}
@@ -153,7 +155,7 @@ class SlackNotifier:
                 if response.status_code < 400:
                     return
                 log.warning("response_url_failed", status=response.status_code)
-            except (SlackClientError, OSError, TimeoutError) as exc:
+            except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.warning("response_url_failed", error=type(exc).__name__)
         if target.channel_id:
             try:

@@ -162,6 +162,11 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if self.failures[method]:
             injected = self.failures[method].popleft()
+            if injected.error == "disconnect":
+                # A network failure: the connection drops without an answer.
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)
             headers = {"Retry-After": str(injected.retry_after)} if injected.retry_after is not None else {}
             if injected.status >= 500:
                 return web.Response(status=injected.status, text="upstream trouble", headers=headers)

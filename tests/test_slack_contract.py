@@ -147,6 +147,17 @@ async def test_server_errors_exhaust_retries_and_are_reported(app: Harness) -> N
     assert channel is not None and app.slack.posts_in(channel["id"]), "the summary is posted regardless"
 
 
+async def test_network_errors_are_retried_then_reported(app: Harness) -> None:
+    app.slack.fail("conversations.invite", "disconnect")  # one dropped connection: retried
+    app.slack.fail("conversations.setTopic", "disconnect", times=3)  # beyond the retries: reported
+    await app.command("declare P2 Flaky network")
+    assert len(app.slack.calls_to("conversations.invite")) == 2
+    channel = app.slack.channel_by_name_prefix("inc-1-")
+    assert channel is not None and "UALICE" in channel["members"]
+    assert any("could not set the channel topic (connection_error)" in t for t in app.slack.response_texts())
+    assert any("Incident #1 declared" in t for t in app.slack.response_texts())
+
+
 async def test_failing_call_right_after_ack_still_answers_200(app: Harness) -> None:
     """The Bolt async-runner trap: an exception within ms of ack() must not turn into a 404."""
     app.slack.fail("views.open", "expired_trigger_id")
