@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from bot.blocks import text_blocks
 from bot.errors import FirebellError, SlackCallFailed, UsageError
 from bot.logging import get_logger
 from bot.messages import Catalog
@@ -70,6 +71,46 @@ async def answering(context: Any, reply: ReplyTarget) -> AsyncIterator[None]:
     finally:
         services.inflight -= 1
         finish_log(context, outcome)
+
+
+def reply_target(command: dict[str, Any]) -> ReplyTarget:
+    """Answer a slash command's author through its response_url, or ephemerally in its channel."""
+    return ReplyTarget(
+        user_id=command["user_id"],
+        channel_id=command.get("channel_id"),
+        response_url=command.get("response_url"),
+    )
+
+
+async def answer_text_command(
+    ack: Any,
+    command: dict[str, Any],
+    context: Any,
+    *,
+    parse: Callable[[str], Any],
+    help_type: type,
+    usage_key: str,
+    run: Callable[[Services, Any, dict[str, Any]], Awaitable[str]],
+) -> None:
+    """The shape of /oncall, /checklist and /maintenance: parse and ack at once (usage errors and help
+    in the ack itself), then run the command after the ack and answer privately with its text."""
+    services: Services = context["services"]
+    t = services.catalog
+    try:
+        parsed = parse(command.get("text", ""))
+    except UsageError as error:
+        await ack(response_type="ephemeral", text=render_error(t, error))
+        finish_log(context, "rejected")
+        return
+    if isinstance(parsed, help_type):
+        await ack(response_type="ephemeral", text=t(usage_key))
+        finish_log(context, "ok")
+        return
+    await ack()
+    reply = reply_target(command)
+    async with answering(context, reply):
+        text = await run(services, parsed, command)
+        await services.notifier.tell(reply, text[:3000], text_blocks(text))
 
 
 def bind_incident(number: int) -> None:

@@ -22,31 +22,15 @@ from bot.ops_commands import (
 )
 from bot.slack_text import date_token, escape
 from handlers.actions import reply_target as action_reply
-from handlers.answering import answering, finish_log, render_error
-from handlers.commands import reply_target
+from handlers.answering import answer_text_command, answering, finish_log
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
 async def checklist_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
-    services: Services = context["services"]
-    t = services.catalog
-    try:
-        parsed = parse_checklist(command.get("text", ""))
-    except UsageError as error:
-        await ack(response_type="ephemeral", text=render_error(t, error))
-        finish_log(context, "rejected")
-        return
-    if isinstance(parsed, ChecklistHelp):
-        await ack(response_type="ephemeral", text=t("usage.checklist"))
-        finish_log(context, "ok")
-        return
-    await ack()
-    reply = reply_target(command)
-    async with answering(context, reply):
-        text = await run_checklist(services, parsed, command)
-        await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+    await answer_text_command(ack, command, context, parse=parse_checklist, help_type=ChecklistHelp,
+                              usage_key="usage.checklist", run=run_checklist)
 
 
 async def run_checklist(services: Services, parsed: ChecklistCommand, command: dict[str, Any]) -> str:

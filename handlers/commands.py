@@ -29,18 +29,10 @@ from bot.commands import (
 from bot.errors import UsageError
 from bot.notifier import ReplyTarget
 from bot.slack_text import date_token
-from handlers.answering import answering, bind_incident, finish_log, render_error
+from handlers.answering import answering, bind_incident, finish_log, render_error, reply_target
 
 if TYPE_CHECKING:
     from bot.app import Services
-
-
-def reply_target(command: dict[str, Any]) -> ReplyTarget:
-    return ReplyTarget(
-        user_id=command["user_id"],
-        channel_id=command.get("channel_id"),
-        response_url=command.get("response_url"),
-    )
 
 
 async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:

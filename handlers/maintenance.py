@@ -19,35 +19,20 @@ from bot.ops_commands import (
     split_services,
 )
 from bot.slack_text import clip, date_token, escape
-from handlers.answering import answering, finish_log, render_error
-from handlers.commands import reply_target
+from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
 async def maintenance_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
-    services: Services = context["services"]
-    t = services.catalog
-    try:
-        parsed = parse_maintenance(command.get("text", ""))
-    except UsageError as error:
-        await ack(response_type="ephemeral", text=render_error(t, error))
-        finish_log(context, "rejected")
-        return
-    if isinstance(parsed, MaintenanceHelp):
-        await ack(response_type="ephemeral", text=t("usage.maintenance"))
-        finish_log(context, "ok")
-        return
-    await ack()
-    reply = reply_target(command)
-    async with answering(context, reply):
-        text = await run_maintenance(services, parsed, command["user_id"])
-        await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+    await answer_text_command(ack, command, context, parse=parse_maintenance, help_type=MaintenanceHelp,
+                              usage_key="usage.maintenance", run=run_maintenance)
 
 
-async def run_maintenance(services: Services, parsed: MaintenanceCommand, actor: str) -> str:
+async def run_maintenance(services: Services, parsed: MaintenanceCommand, command: dict[str, Any]) -> str:
     maintenance, t = services.maintenance, services.catalog
+    actor = command["user_id"]
     match parsed:
         case MaintenanceSchedule(tokens=tokens):
             start, rest = maintenance.parse_start(tokens)

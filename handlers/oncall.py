@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import blocks
-from bot.errors import UsageError
 from bot.oncall import shifts_text
 from bot.oncall_commands import (
     AddOverride,
@@ -23,35 +21,20 @@ from bot.oncall_commands import (
     parse_oncall,
 )
 from bot.slack_text import date_token
-from handlers.answering import answering, finish_log, render_error
-from handlers.commands import reply_target
+from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
 async def oncall_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
-    services: Services = context["services"]
-    t = services.catalog
-    try:
-        parsed = parse_oncall(command.get("text", ""))
-    except UsageError as error:
-        await ack(response_type="ephemeral", text=render_error(t, error))
-        finish_log(context, "rejected")
-        return
-    if isinstance(parsed, OnCallHelp):
-        await ack(response_type="ephemeral", text=t("usage.oncall"))
-        finish_log(context, "ok")
-        return
-    await ack()
-    reply = reply_target(command)
-    async with answering(context, reply):
-        text = await run_oncall(services, parsed, command["user_id"])
-        await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+    await answer_text_command(ack, command, context, parse=parse_oncall, help_type=OnCallHelp,
+                              usage_key="usage.oncall", run=run_oncall)
 
 
-async def run_oncall(services: Services, parsed: OnCallCommand, actor: str) -> str:
+async def run_oncall(services: Services, parsed: OnCallCommand, command: dict[str, Any]) -> str:
     oncall, t = services.oncall, services.catalog
+    actor = command["user_id"]
     match parsed:
         case WhoIsOn():
             rotations = services.policy.policy.rotations
