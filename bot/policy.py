@@ -63,11 +63,19 @@ def format_duration(delta: timedelta) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
-def _check_ids(values: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
-    bad = [v for v in values if not pattern.match(v)]
-    if bad:
-        raise ValueError(f"not {what}: {', '.join(bad)}")
-    return values
+def _ids(pattern: re.Pattern[str], what: str) -> AfterValidator:
+    def check(values: list[str]) -> list[str]:
+        bad = [v for v in values if not pattern.match(v)]
+        if bad:
+            raise ValueError(f"not {what}: {', '.join(bad)}")
+        return values
+
+    return AfterValidator(check)
+
+
+UserIds = Annotated[list[str], _ids(_USER_ID, "Slack user ids (U…)")]
+GroupIds = Annotated[list[str], _ids(_GROUP_ID, "Slack user group ids (S…)")]
+ChannelIds = Annotated[list[str], _ids(_CHANNEL_ID, "Slack channel ids (C…)")]
 
 
 class Strict(BaseModel):
@@ -81,27 +89,12 @@ class Notify(StrEnum):
 
 class Tier(Strict):
     name: str | None = None
-    users: list[str] = Field(default_factory=list)
-    usergroups: list[str] = Field(default_factory=list)
-    channels: list[str] = Field(default_factory=list)
+    users: UserIds = Field(default_factory=list)
+    usergroups: GroupIds = Field(default_factory=list)
+    channels: ChannelIds = Field(default_factory=list)
     rotations: list[str] = Field(default_factory=list)
     notify: list[Notify] = Field(default_factory=lambda: [Notify.DM, Notify.MENTION])
     wait: Duration = timedelta(minutes=15)
-
-    @field_validator("users")
-    @classmethod
-    def _users(cls, v: list[str]) -> list[str]:
-        return _check_ids(v, _USER_ID, "Slack user ids (U…)")
-
-    @field_validator("usergroups")
-    @classmethod
-    def _groups(cls, v: list[str]) -> list[str]:
-        return _check_ids(v, _GROUP_ID, "Slack user group ids (S…)")
-
-    @field_validator("channels")
-    @classmethod
-    def _channels(cls, v: list[str]) -> list[str]:
-        return _check_ids(v, _CHANNEL_ID, "Slack channel ids (C…)")
 
     @model_validator(mode="after")
     def _has_targets(self) -> Tier:
@@ -152,17 +145,12 @@ class Layer(Strict):
     """One sequence of shifts. Layers later in the list sit on top of earlier ones."""
 
     name: str | None = None
-    members: list[str] = Field(min_length=1)
+    members: UserIds = Field(min_length=1)
     shift: Duration
     handoff_time: Annotated[time, BeforeValidator(parse_clock)] = time(9, 0)
     handoff_weekday: Annotated[int | None, BeforeValidator(parse_weekday)] = None
     start: date = date(2026, 1, 5)  # the first shift of the first member; any past date works
     hours: Annotated[tuple[time, time] | None, BeforeValidator(parse_hours)] = None
-
-    @field_validator("members")
-    @classmethod
-    def _members(cls, v: list[str]) -> list[str]:
-        return _check_ids(v, _USER_ID, "Slack user ids (U…)")
 
     @field_validator("shift")
     @classmethod

@@ -270,6 +270,14 @@ class Harness:
                 raise AssertionError("condition not met in time")
             await asyncio.sleep(0.02)
 
+    async def answer(self, response: aiohttp.ClientResponse) -> str:
+        """What the person saw: the text in the ack itself, else the last private answer after it."""
+        if response.content_type == "application/json":
+            text = (await response.json()).get("text")
+            if text:
+                return str(text)
+        return self.last_response()
+
     def last_response(self) -> str:
         assert self.slack.responses, "nobody was answered"
         return str(self.slack.responses[-1].get("text", ""))

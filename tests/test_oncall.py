@@ -89,8 +89,7 @@ async def test_override_lifecycle_and_bad_input(make_harness: Any) -> None:
     for text, expected in cases.items():
         response = await app.command(text, command="/oncall", user="UKIM")
         assert response.status == 200
-        answer = (await response.json()).get("text") if response.content_type == "application/json" else None
-        answer = answer or app.last_response()
+        answer = await app.answer(response)
         assert answer.startswith(expected), (text, answer)
     await app.command("override l1 <@UPARK> 1h", command="/oncall", user="UMALLORY")
     assert app.last_response().startswith("You may not change on-call schedules")
