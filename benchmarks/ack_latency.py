@@ -47,7 +47,7 @@ from benchmarks.common import (
 )
 from bot.app import create_app
 from bot.logging import configure_logging
-from bot.policy import parse_policy
+from bot.policy.loader import parse_policy
 from bot.settings import load_settings
 from tests.conftest import SIGNING_SECRET, TEST_POLICY, Harness
 from tests.fake_slack import BOT_TOKEN, FakeSlack

@@ -36,7 +36,7 @@ from benchmarks.common import (
     verdict,
 )
 from bot.clock import SystemClock
-from bot.timers import CLAIMED, PENDING, Firing, TimerService
+from bot.scheduling.timers import CLAIMED, PENDING, Firing, TimerService
 from storage.db import create_session_factory
 from storage.models import ScheduledJob
 

@@ -13,26 +13,27 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.checklists import ChecklistService
+from bot.access import AccessControl
+from bot.checklists.service import ChecklistService
 from bot.clock import Clock, SystemClock
-from bot.commands import CommandParser
 from bot.deps import Deps
-from bot.escalation import EscalationService
-from bot.flows import IncidentFlows
-from bot.incidents import IncidentService
+from bot.escalation.service import EscalationService
+from bot.i18n.catalog import Catalog
+from bot.incidents.commands import CommandParser
+from bot.incidents.flows import IncidentFlows
+from bot.incidents.service import IncidentService
+from bot.incidents.severity import SeverityTable
 from bot.logging import get_logger
-from bot.maintenance import MaintenanceService
-from bot.messages import Catalog
-from bot.notifier import SlackNotifier, build_web_client
-from bot.oncall import OnCallService
-from bot.permissions import AccessControl
-from bot.policy import Policy, PolicyError, PolicyHolder, load_policy
-from bot.reminders import ReminderService
+from bot.maintenance.service import MaintenanceService
+from bot.oncall.service import OnCallService
+from bot.policy.loader import PolicyError, PolicyHolder, load_policy
+from bot.policy.schema import Policy
+from bot.reminders.service import ReminderService
+from bot.scheduling.timers import TimerService
 from bot.settings import Settings
-from bot.severity import SeverityTable
-from bot.timers import TimerService
-from storage import repositories
+from bot.slack.client import SlackNotifier, build_web_client
 from storage.db import create_engine, create_session_factory, upgrade_database
+from storage.repositories import incidents as repositories
 
 log = get_logger(__name__)
 

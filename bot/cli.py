@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.app import Firebell, create_app
 from bot.logging import configure_logging, get_logger
-from bot.policy import PolicyError, load_policy, summarise
+from bot.policy.loader import PolicyError, load_policy
+from bot.policy.summary import summarise
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import create_engine, upgrade_database
 

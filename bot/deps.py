@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.access import AccessControl
 from bot.clock import Clock
-from bot.messages import Catalog
-from bot.notifier import Notifier
-from bot.permissions import AccessControl
-from bot.policy import PolicyHolder
-from bot.timers import TimerService
+from bot.i18n.catalog import Catalog
+from bot.policy.loader import PolicyHolder
+from bot.scheduling.timers import TimerService
+from bot.slack.client import Notifier
 
 
 @dataclass(frozen=True)

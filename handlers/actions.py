@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import blocks, ids
 from bot.errors import UsageError
-from bot.notifier import ReplyTarget
+from bot.incidents.render import update_modal
+from bot.slack import ids
+from bot.slack.client import ReplyTarget
 from handlers.answering import answering, bind_incident
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
         elif action_id == ids.UPDATE:
             await services.incidents.get(number)
             metadata = json.dumps({"incident": number, "channel": reply.channel_id})
-            view = blocks.update_modal(services.catalog, number=number, private_metadata=metadata)
+            view = update_modal(services.catalog, number=number, private_metadata=metadata)
             await services.notifier.open_view(body["trigger_id"], view)
 
 

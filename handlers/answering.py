@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bot.blocks import text_blocks
 from bot.errors import FirebellError, SlackCallFailed, UsageError
+from bot.i18n.catalog import Catalog
 from bot.logging import get_logger
-from bot.messages import Catalog
-from bot.notifier import ReplyTarget
+from bot.slack.blocks import text_blocks
+from bot.slack.client import ReplyTarget
 
 if TYPE_CHECKING:
     from bot.app import Services

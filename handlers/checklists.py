@@ -8,11 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import blocks, ids
-from bot.checklists import DONE, NA, OPEN
-from bot.errors import FirebellError, UsageError
-from bot.notifier import ReplyTarget
-from bot.ops_commands import (
+from bot.checklists.commands import (
     ChecklistCommand,
     ChecklistHelp,
     ChecklistHistory,
@@ -20,7 +16,12 @@ from bot.ops_commands import (
     ChecklistStatus,
     parse_checklist,
 )
-from bot.slack_text import date_token, escape
+from bot.checklists.render import checklist_item_label, checklist_na_modal
+from bot.checklists.service import DONE, NA, OPEN
+from bot.errors import FirebellError, UsageError
+from bot.slack import ids
+from bot.slack.client import ReplyTarget
+from bot.slack.text import date_token, escape
 from handlers.actions import reply_target as action_reply
 from handlers.answering import answer_text_command, answering, finish_log
 
@@ -54,7 +55,7 @@ async def run_checklist(services: Services, parsed: ChecklistCommand, command: d
             for view in runs:
                 lines.append(t("checklist.run_line", id=view.run.id, title=escape(view.run.title), done=view.finished,
                                total=len(view.states), state=t("checklist.state.open")))
-                missing = [blocks.checklist_item_label(view.run.items[i], i) for i in view.missing()]
+                missing = [checklist_item_label(view.run.items[i], i) for i in view.missing()]
                 if missing:
                     lines.append(t("checklist.missing", items="; ".join(missing)))
             return "\n".join(lines)
@@ -157,7 +158,7 @@ async def on_mark_na(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
         view = await services.checklists.view(int(value))
         if view.run.state != "open":
             raise FirebellError("error.run_closed", title=escape(view.run.title), id=view.run.id)
-        await services.notifier.open_view(body["trigger_id"], blocks.checklist_na_modal(services.catalog, view))
+        await services.notifier.open_view(body["trigger_id"], checklist_na_modal(services.catalog, view))
 
 
 async def on_na_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:

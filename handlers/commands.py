@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import blocks
-from bot.commands import (
+from bot.errors import UsageError
+from bot.escalation.render import pending_text
+from bot.incidents.commands import (
     TITLE_LIMIT,
     Assign,
     CancelReminder,
@@ -26,9 +27,10 @@ from bot.commands import (
     Show,
     Transition,
 )
-from bot.errors import UsageError
-from bot.notifier import ReplyTarget
-from bot.slack_text import date_token
+from bot.incidents.render import declare_modal, incident_list_text, incident_summary, summary_text, timeline_text
+from bot.slack.blocks import text_blocks
+from bot.slack.client import ReplyTarget
+from bot.slack.text import date_token
 from handlers.answering import answering, bind_incident, finish_log, render_error, reply_target
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ async def run_command(
             await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key)
         case OpenDeclareForm():
             metadata = json.dumps({"channel": channel_id})
-            view = blocks.declare_modal(t, services.severities, initial_commander=actor, private_metadata=metadata)
+            view = declare_modal(t, services.severities, initial_commander=actor, private_metadata=metadata)
             await services.notifier.open_view(command["trigger_id"], view)
         case Transition(action=action, number=number):
             incident = await incidents.find(number, channel_id, f"usage.{action}")
@@ -120,23 +122,23 @@ async def run_command(
             incident = await incidents.find(number, channel_id, "usage.status")
             bind_incident(incident.id)
             details = await incidents.details(incident.id)
-            rendered = blocks.incident_summary(
+            rendered = incident_summary(
                 t, services.severities, details.incident, roles=details.roles, last_update=details.last_update,
                 show_channel=True,
             )
-            pending = blocks.pending_text(t, await services.timers.pending(incident.id),
+            pending = pending_text(t, await services.timers.pending(incident.id),
                                           details.incident.escalation_snapshot)
-            rendered += blocks.text_blocks(pending)
-            await services.notifier.tell(reply, blocks.summary_text(t, services.severities, incident), rendered)
+            rendered += text_blocks(pending)
+            await services.notifier.tell(reply, summary_text(t, services.severities, incident), rendered)
         case Show(what=_, number=number):
             incident = await incidents.find(number, channel_id, "usage.timeline")
             bind_incident(incident.id)
-            text = blocks.timeline_text(t, incident.id, await incidents.timeline(incident.id))
-            await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+            text = timeline_text(t, incident.id, await incidents.timeline(incident.id))
+            await services.notifier.tell(reply, text[:3000], text_blocks(text))
         case ListIncidents(include_closed=include_closed):
             found = await incidents.list(include_closed=include_closed)
-            text = blocks.incident_list_text(t, services.severities, found, include_closed=include_closed)
-            await services.notifier.tell(reply, text[:3000], blocks.text_blocks(text))
+            text = incident_list_text(t, services.severities, found, include_closed=include_closed)
+            await services.notifier.tell(reply, text[:3000], text_blocks(text))
         case Help():
             await services.notifier.tell(reply, t("usage.incident"))
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import blocks
-from bot.notifier import ReplyTarget
+from bot.incidents.render import home_view
+from bot.slack.client import ReplyTarget
 from handlers.answering import answering
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ async def on_app_home_opened(event: dict[str, Any], context: Any) -> None:
     user = event["user"]
     async with answering(context, ReplyTarget(user_id=user)):
         incidents = await services.incidents.list(include_closed=False, limit=40)
-        view = blocks.home_view(services.catalog, services.severities, incidents)
+        view = home_view(services.catalog, services.severities, incidents)
         await services.notifier.publish_home(user, view)
 
 

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import blocks
 from bot.errors import UsageError
-from bot.ops_commands import (
+from bot.maintenance.commands import (
     MaintenanceCancel,
     MaintenanceCommand,
     MaintenanceHelp,
@@ -18,7 +17,8 @@ from bot.ops_commands import (
     parse_maintenance,
     split_services,
 )
-from bot.slack_text import clip, date_token, escape
+from bot.slack.blocks import format_duration
+from bot.slack.text import clip, date_token, escape
 from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ async def run_maintenance(services: Services, parsed: MaintenanceCommand, comman
             assert window is not None
             return t("maintenance.scheduled", id=window.id, title=escape(window.title),
                      start=date_token(window.starts_at), end=date_token(window.ends_at),
-                     duration=blocks.format_duration(t, window.ends_at - window.starts_at),
+                     duration=format_duration(t, window.ends_at - window.starts_at),
                      services=", ".join(escape(s) for s in window.services) or t("maintenance.all_services"))
         case MaintenanceCancel(window_id=window_id):
             await maintenance.cancel(window_id, actor)

@@ -13,7 +13,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.logging import get_logger
-from storage import repositories
+from storage.repositories import incidents as repositories
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.oncall import shifts_text
-from bot.oncall_commands import (
+from bot.oncall.commands import (
     AddOverride,
     ListOverrides,
     MyShifts,
@@ -20,7 +19,8 @@ from bot.oncall_commands import (
     WhoIsOn,
     parse_oncall,
 )
-from bot.slack_text import date_token
+from bot.oncall.service import shifts_text
+from bot.slack.text import date_token
 from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:

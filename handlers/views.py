@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import ids
-from bot.commands import TITLE_LIMIT, UPDATE_LIMIT
-from bot.notifier import ReplyTarget
-from bot.slack_text import clip
+from bot.incidents.commands import TITLE_LIMIT, UPDATE_LIMIT
+from bot.slack import ids
+from bot.slack.client import ReplyTarget
+from bot.slack.text import clip
 from handlers.answering import answering, bind_incident, finish_log
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Firebell, create_app
-from bot.policy import parse_policy
+from bot.policy.loader import parse_policy
 from bot.settings import load_settings, normalise_database_url
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import ChecklistEvent, ChecklistRun
 from tests.conftest import Harness, MutableClock
 

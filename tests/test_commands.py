@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import (
+from bot.errors import UsageError
+from bot.incidents.commands import (
     TITLE_LIMIT,
     Assign,
     ChangeSeverity,
@@ -19,9 +20,8 @@ from bot.commands import (
     Show,
     Transition,
 )
-from bot.errors import UsageError
-from bot.policy import PolicyHolder, load_policy
-from bot.roles import Role
+from bot.incidents.roles import Role
+from bot.policy.loader import PolicyHolder, load_policy
 
 parser = CommandParser(PolicyHolder(load_policy(None)))
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import Page, ScheduledJob, TimelineEntry
 from tests.conftest import Harness
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import Incident, TimelineEntry
 from tests.conftest import Harness
 

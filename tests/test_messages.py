@@ -6,7 +6,7 @@ import re
 import string
 from pathlib import Path
 
-from bot.messages import EN, KO
+from bot.i18n.catalog import EN, KO
 
 ROOT = Path(__file__).resolve().parents[1]
 

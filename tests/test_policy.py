@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.policy import PolicyError, PolicyHolder, load_policy, parse_duration, parse_policy
+from bot.policy.fields import parse_duration
+from bot.policy.loader import PolicyError, PolicyHolder, load_policy, parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,7 @@ def test_shipped_policy_encodes_the_seeds() -> None:
 
 def test_korean_example_matches_the_shipped_severities() -> None:
     shipped = load_policy(None)
-    korean = load_policy(str(ROOT / "bot" / "policies" / "example.ko.yml"))
+    korean = load_policy(str(ROOT / "bot" / "policy" / "shipped" / "example.ko.yml"))
     assert [s.model_dump() for s in korean.severities] == [s.model_dump() for s in shipped.severities]
 
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.policy import Rotation
-from bot.rotations import OverrideWindow, next_handoff, on_call, upcoming
+from bot.oncall.rotations import OverrideWindow, next_handoff, on_call, upcoming
+from bot.policy.schema import Rotation
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")

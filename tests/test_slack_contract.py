@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot import ids
+from bot.slack import ids
 from storage.models import Incident, ProcessedRequest
 from tests.conftest import Harness, vectors_dir
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.slack_text import date_token, escape, incident_channel_name, unescape
+from bot.slack.text import date_token, escape, incident_channel_name, unescape
 
 SLACK_CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 

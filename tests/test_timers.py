@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.timers import Firing, TimerService
+from bot.scheduling.timers import Firing, TimerService
 from storage.db import create_engine, create_session_factory, upgrade_database
 from storage.models import ScheduledJob
 from tests.conftest import MutableClock

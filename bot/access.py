@@ -1,0 +1,54 @@
+"""Who may do what, from the policy's `permissions`. Enforced in services, whatever the UI shows."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from bot.errors import PermissionDenied, SlackCallFailed
+from bot.logging import get_logger
+from bot.policy.loader import PolicyHolder
+
+log = get_logger(__name__)
+
+ACTIONS = ("declare", "resolve", "severity", "escalate")
+
+
+class Directory(Protocol):
+    async def usergroup_members(self, group_id: str) -> list[str]: ...
+
+
+class AccessControl:
+    def __init__(self, policy: PolicyHolder, directory: Directory, cache_seconds: float = 60.0) -> None:
+        self.policy = policy
+        self.directory = directory
+        self.cache_seconds = cache_seconds
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def _members(self, group_id: str) -> frozenset[str]:
+        cached = self._groups.get(group_id)
+        if cached and time.monotonic() - cached[0] < self.cache_seconds:
+            return cached[1]
+        try:
+            members = frozenset(await self.directory.usergroup_members(group_id))
+        except SlackCallFailed as exc:
+            # An unreadable group grants nothing; say so in the log for the admin.
+            log.warning("permission_group_unreadable", group=group_id, code=exc.code)
+            members = frozenset()
+        self._groups[group_id] = (time.monotonic(), members)
+        return members
+
+    async def allowed(self, action: str, user_id: str) -> bool:
+        principals: list[str] = getattr(self.policy.policy.permissions, action)
+        if not principals or user_id in principals:
+            return True
+        for principal in principals:
+            if principal.startswith("S") and user_id in await self._members(principal):
+                return True
+        return False
+
+    async def require(self, action: str, user_id: str) -> None:
+        if not await self.allowed(action, user_id):
+            principals: list[str] = getattr(self.policy.policy.permissions, action)
+            who = ", ".join(f"<!subteam^{p}>" if p.startswith("S") else f"<@{p}>" for p in principals)
+            raise PermissionDenied("error.permission_denied", permission=action, allowed=who)

@@ -1,0 +1,118 @@
+"""Block Kit as pure functions. Built with slack_sdk.models, whose to_dict() validates every block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.i18n.catalog import Catalog
+from bot.slack import ids
+from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks
+from bot.slack.text import clip, date_token, escape
+
+# Slack allows 10 options in one checkboxes element; longer lists get a button per item.
+CHECKBOX_LIMIT = 10
+
+
+def checklist_item_label(item: dict[str, Any], index: int) -> str:
+    owner = item.get("owner")
+    who = f" ({'<@' + owner + '>' if str(owner).startswith(('U', 'W')) else owner})" if owner else ""
+    optional = "" if item.get("required", True) else " _(optional)_"
+    return f"{index + 1}. {escape(str(item['text']))}{who}{optional}"
+
+
+def checklist_text(t: Catalog, view: Any) -> str:
+    return t("checklist.fallback", title=escape(view.run.title), done=view.finished, total=len(view.states))
+
+
+def _item_note(t: Catalog, state: Any) -> str:
+    if state.state == "done" and state.by and state.at:
+        return t("checklist.done_by", user=state.by, when=date_token(state.at, "{time}"))
+    if state.state == "na":
+        return t("checklist.na_by", user=state.by or "?", reason=escape(state.reason or ""))
+    return ""
+
+
+def checklist_message(t: Catalog, view: Any) -> list[dict[str, Any]]:
+    """One message per run: a checkbox per item (or a button when there are more than 10), progress, due time."""
+    run, states = view.run, view.states
+    progress = t("checklist.progress", done=view.finished, total=len(states))
+    if run.state == "completed" and run.completed_at:
+        progress += " · " + t("checklist.completed_by", user=run.completed_by or "?",
+                              when=date_token(run.completed_at))
+    elif run.due_at is not None:
+        progress += " · " + t("checklist.due", when=date_token(run.due_at))
+    parts: list[Block] = [
+        HeaderBlock(text=clip(run.title, 150)),
+        ContextBlock(elements=[MarkdownTextObject(text=progress)]),
+    ]
+    if len(states) <= CHECKBOX_LIMIT:
+        options = []
+        for state in states:
+            label = checklist_item_label(run.items[state.item_index], state.item_index)
+            if state.state == "na":
+                label = f"~{label}~"
+            note = _item_note(t, state)
+            options.append(Option(value=str(state.item_index), text=MarkdownTextObject(text=clip(label, 150)),
+                                  description=MarkdownTextObject(text=clip(note, 75)) if note else None))
+        checked = [options[s.item_index] for s in states if s.state == "done"]
+        element = CheckboxesElement(action_id=ids.CHECKLIST_TOGGLE, options=options,
+                                    initial_options=checked or None)
+        parts.append(ActionsBlock(block_id=f"{ids.CHECKLIST_BLOCK}:{run.id}", elements=[element]))
+    else:
+        for state in states:
+            label = checklist_item_label(run.items[state.item_index], state.item_index)
+            mark = {"done": ":white_check_mark:", "na": ":heavy_minus_sign:"}.get(state.state, ":white_square:")
+            note = _item_note(t, state)
+            text = f"{mark} {label}" + (f"\n{note}" if note else "")
+            target = "open" if state.state == "done" else "done"
+            button = ButtonElement(
+                text=t("checklist.undo" if state.state == "done" else "checklist.check"),
+                action_id=f"{ids.CHECKLIST_ITEM}:{state.item_index}",
+                value=f"{run.id}:{state.item_index}:{target}",
+            )
+            parts.append(SectionBlock(text=clip(text, SECTION_TEXT_LIMIT), accessory=button))
+    if run.state == "open":
+        parts.append(ActionsBlock(block_id=f"{ids.CHECKLIST_BLOCK}:{run.id}:na", elements=[
+            ButtonElement(text=t("checklist.mark_na"), action_id=ids.CHECKLIST_NA, value=str(run.id)),
+        ]))
+    return dump_blocks(parts)
+
+
+def checklist_na_modal(t: Catalog, view: Any) -> dict[str, Any]:
+    options = [
+        Option(value=str(s.item_index),
+               text=clip(f"{s.item_index + 1}. {view.run.items[s.item_index]['text']}", 75))
+        for s in view.states if s.state != "na"
+    ]
+    modal = View(
+        type="modal",
+        callback_id=ids.CHECKLIST_NA_VIEW,
+        title=PlainTextObject(text=clip(t("checklist.na_title"), 24)),
+        submit=PlainTextObject(text=t("checklist.na_submit")),
+        close=PlainTextObject(text=t("modal.close")),
+        private_metadata=str(view.run.id),
+        blocks=[
+            InputBlock(block_id=ids.CHECKLIST_NA_ITEM_BLOCK, label=t("checklist.na_item"),
+                       element=StaticSelectElement(action_id=ids.CHECKLIST_NA_ITEM_ACTION, options=options[:100])),
+            InputBlock(block_id=ids.CHECKLIST_NA_REASON_BLOCK, label=t("checklist.na_reason"),
+                       element=PlainTextInputElement(action_id=ids.CHECKLIST_NA_REASON_ACTION, max_length=300)),
+        ],
+    )
+    return modal.to_dict()

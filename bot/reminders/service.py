@@ -1,0 +1,105 @@
+"""Reminders: one-off ones inside an incident, recurring ones from the policy; durable timers both."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.deps import Deps, DomainService
+from bot.errors import NotFound, SlackCallFailed, UsageError
+from bot.logging import get_logger
+from bot.scheduling.timers import PENDING, Firing
+from bot.scheduling.when import WhenError, parse_when
+from bot.slack.text import date_token, escape
+from storage.models import Incident, ScheduledJob
+from storage.repositories import incidents as repo
+
+log = get_logger(__name__)
+
+REMINDER = "reminder"
+RECURRING_REMINDER = "recurring_reminder"
+
+
+class ReminderService(DomainService):
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self.timers.on(REMINDER, self.fire_reminder)
+        self.timers.on(RECURRING_REMINDER, self.fire_recurring)
+
+    async def remind(self, incident: Incident, when_text: str, text: str, actor: str) -> ScheduledJob:
+        now = self.clock.now()
+        try:
+            due = parse_when(when_text, now, self.policy.policy.zone)
+        except WhenError:
+            raise UsageError("error.bad_time", "usage.remind", value=escape(when_text[:40])) from None
+        if due <= now:
+            raise UsageError("error.time_in_past", "usage.remind", when=date_token(due))
+        if not text.strip():
+            raise UsageError("error.missing_reminder_text", "usage.remind")
+        channel = incident.channel_id or incident.feed_channel_id or actor
+        async with self.sessions.begin() as session:
+            job = ScheduledJob(kind=REMINDER, due_at=due, state=PENDING, incident_id=incident.id, attempts=0,
+                               payload={"text": text[:2000], "channel": channel, "by": actor}, created_at=now)
+            session.add(job)
+            await session.flush()
+            await repo.add_timeline(incident.id, session=session, at=now, actor_id=actor, kind="reminder_set",
+                                    data={"text": text[:200], "due": due.isoformat()})
+        return job
+
+    async def cancel(self, job_id: int, incident: Incident) -> None:
+        cancelled = await self.timers.cancel_where(ScheduledJob.id == job_id, ScheduledJob.kind == REMINDER,
+                                                   ScheduledJob.incident_id == incident.id)
+        if not cancelled:
+            raise NotFound("error.reminder_not_found", id=job_id, number=incident.id)
+
+    async def pending_for(self, incident_id: int) -> list[ScheduledJob]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(ScheduledJob).where(ScheduledJob.incident_id == incident_id, ScheduledJob.kind == REMINDER,
+                                           ScheduledJob.state == PENDING).order_by(ScheduledJob.due_at)
+            )
+            return list(rows.scalars())
+
+    async def fire_reminder(self, firing: Firing) -> str:
+        payload = firing.payload
+        text = self.t("reminder.post", user=payload.get("by", ""), text=escape(str(payload.get("text", ""))))
+        if firing.late:
+            text += "\n" + self.t("reminder.late")
+        await self.notifier.post(str(payload["channel"]), text)
+        return "posted"
+
+    # --- recurring -------------------------------------------------------------------------------------
+
+    async def ensure_schedules(self) -> int:
+        scheduled = 0
+        now = self.clock.now()
+        for name, reminder in self.policy.policy.reminders.items():
+            if (reminder.channel or self.policy.policy.channels.ops) is None:
+                log.warning("reminder_without_channel", reminder=name,
+                            hint="set its channel or channels.ops in the policy")
+                continue
+            zone = self.policy.policy.zone_or_default(reminder.timezone)
+            if await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone, now - timedelta(seconds=1),
+                                               {"name": name}, f"reminder:{name}"):
+                scheduled += 1
+        return scheduled
+
+    async def fire_recurring(self, firing: Firing) -> str:
+        name = str(firing.payload.get("name", ""))
+        reminder = self.policy.policy.reminders.get(name)
+        if reminder is None:
+            return "skipped_unknown"
+        channel = reminder.channel or self.policy.policy.channels.ops
+        if channel is None:
+            return "skipped_no_channel"
+        try:
+            await self.notifier.post(channel, self.t("reminder.recurring", text=escape(reminder.text)))
+            outcome = "posted"
+        except SlackCallFailed as exc:
+            log.error("reminder_not_posted", name=name, code=exc.code)
+            outcome = "failed"
+        zone = self.policy.policy.zone_or_default(reminder.timezone)
+        await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone, max(firing.due_at, self.clock.now()),
+                                        {"name": name}, f"reminder:{name}")
+        return outcome
