@@ -4,82 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.access import AccessControl
 from bot.checklists.service import ChecklistService
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.escalation.service import EscalationService
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.incidents.commands import CommandParser
 from bot.incidents.flows import IncidentFlows
 from bot.incidents.service import IncidentService
-from bot.incidents.severity import SeverityTable
 from bot.logging import get_logger
 from bot.maintenance.service import MaintenanceService
 from bot.oncall.service import OnCallService
 from bot.policy.loader import PolicyError, PolicyHolder, load_policy
 from bot.policy.schema import Policy
 from bot.reminders.service import ReminderService
+from bot.requests import RequestMemory
 from bot.scheduling.timers import TimerService
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import SlackNotifier, build_web_client
 from storage.db import create_engine, create_session_factory, upgrade_database
-from storage.repositories import incidents as repositories
 
 log = get_logger(__name__)
 
-# Slack retries within minutes; a day of request ids is plenty to recognise them.
-REQUEST_MEMORY = timedelta(days=1)
-
-
-@dataclass
-class Services:
-    """What listeners need, handed to them through the Bolt context as `context["services"]`."""
-
-    settings: Settings
-    clock: Clock
-    catalog: Catalog
-    parser: CommandParser
-    sessions: async_sessionmaker[AsyncSession]
-    client: AsyncWebClient
-    notifier: SlackNotifier
-    incidents: IncidentService
-    flows: IncidentFlows
-    policy: PolicyHolder
-    timers: TimerService
-    escalation: EscalationService
-    oncall: OnCallService
-    checklists: ChecklistService
-    reminders: ReminderService
-    maintenance: MaintenanceService
-
-    async def ensure_schedules(self) -> None:
-        """Every recurring thing in the policy has its next occurrence scheduled (idempotent).
-
-        One failing part is logged and does not keep the others (or start-up) from going ahead.
-        """
-        for part in (self.oncall.ensure_handoff_timers, self.checklists.ensure_schedules,
-                     self.reminders.ensure_schedules, self.maintenance.ensure_schedules):
-            try:
-                await part()
-            except Exception:
-                log.exception("schedule_setup_failed", part=part.__qualname__)
-    background: set[asyncio.Task[None]] = field(default_factory=set)
-    # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
-    inflight: int = 0
-
-    @property
-    def severities(self) -> SeverityTable:
-        return self.policy.severities
 
 
 @dataclass
@@ -95,9 +51,7 @@ class Firebell:
         """Bring the schema up to date and forget old request ids."""
         if migrate:
             await upgrade_database(self.engine)
-        cutoff = self.services.clock.now() - REQUEST_MEMORY
-        async with self.services.sessions.begin() as session:
-            await repositories.forget_requests_before(cutoff, session=session)
+        await self.services.requests.forget_old()
         await self.services.ensure_schedules()
 
     async def tick(self) -> None:
@@ -178,6 +132,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         maintenance=maintenance,
     )
     services = Services(
+        requests=RequestMemory(sessions, clock),
         settings=settings,
         clock=clock,
         catalog=catalog,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import AccessControl
 from bot.clock import Clock
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.policy.loader import PolicyHolder
 from bot.scheduling.timers import TimerService
 from bot.slack.client import Notifier

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from handlers import actions, checklists, commands, events, maintenance, middleware, oncall, views
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register_all(app: AsyncApp, services: Services) -> None:

@@ -16,7 +16,7 @@ from bot.slack.client import ReplyTarget
 from handlers.answering import answering, bind_incident
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def reply_target(body: dict[str, Any]) -> ReplyTarget:

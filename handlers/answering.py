@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from bot.errors import FirebellError, SlackCallFailed, UsageError
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.logging import get_logger
 from bot.slack.blocks import text_blocks
 from bot.slack.client import ReplyTarget
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = get_logger("firebell.request")
 

@@ -26,7 +26,7 @@ from handlers.actions import reply_target as action_reply
 from handlers.answering import answer_text_command, answering, finish_log
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 async def checklist_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:

@@ -34,7 +34,7 @@ from bot.slack.text import date_token
 from handlers.answering import answering, bind_incident, finish_log, render_error, reply_target
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:

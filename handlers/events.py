@@ -11,7 +11,7 @@ from bot.slack.client import ReplyTarget
 from handlers.answering import answering
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 async def on_app_home_opened(event: dict[str, Any], context: Any) -> None:

@@ -22,7 +22,7 @@ from bot.slack.text import clip, date_token, escape
 from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 async def maintenance_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:

@@ -13,10 +13,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.logging import get_logger
-from storage.repositories import incidents as repositories
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = get_logger("firebell.request")
 
@@ -61,11 +60,8 @@ def register(app: AsyncApp, services: Services) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_type=kind, request_name=name, user=user)
         key = context["request_key"]
-        if key is not None:
-            async with services.sessions.begin() as session:
-                first_time = await repositories.claim_request(key, session=session, at=services.clock.now())
-            if not first_time:
-                retry = req.headers.get("x-slack-retry-num", [None])[0]
-                log.info("request_repeated", retry_num=retry, reason=req.headers.get("x-slack-retry-reason"))
-                return BoltResponse(status=200, body="")
+        if key is not None and not await services.requests.first_time(key):
+            retry = req.headers.get("x-slack-retry-num", [None])[0]
+            log.info("request_repeated", retry_num=retry, reason=req.headers.get("x-slack-retry-reason"))
+            return BoltResponse(status=200, body="")
         return await next()

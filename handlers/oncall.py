@@ -24,7 +24,7 @@ from bot.slack.text import date_token
 from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 async def oncall_command(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:

@@ -15,7 +15,7 @@ from bot.slack.text import clip
 from handlers.answering import answering, bind_incident, finish_log
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ import re
 import string
 from pathlib import Path
 
-from bot.i18n.catalog import EN, KO
+from bot.i18n.en import EN
+from bot.i18n.ko import KO
 
 ROOT = Path(__file__).resolve().parents[1]
 

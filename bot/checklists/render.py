@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.slack import ids
 from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks
 from bot.slack.text import clip, date_token, escape

@@ -19,7 +19,7 @@ from bot.policy.schema import ChecklistTemplate
 from bot.scheduling.timers import Firing
 from bot.slack.blocks import format_duration
 from bot.slack.text import escape
-from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun, Incident, ScheduledJob
+from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun, Incident
 from storage.repositories import incidents as repo
 
 log = get_logger(__name__)
@@ -95,7 +95,7 @@ class ChecklistService(DomainService):
                 session.add(ChecklistEvent(run_id=run.id, action="started", by=actor, at=now))
                 if due_at is not None:
                     await self.timers.schedule(CHECKLIST_DUE, due_at, {"run": run.id},
-                                               dedupe_key=f"checklist-due:{run.id}", session=session)
+                                               dedupe_key=_due_key(run.id), session=session)
         except IntegrityError:
             if occurrence_key is None:
                 raise
@@ -169,7 +169,7 @@ class ChecklistService(DomainService):
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False  # someone else completed it at the same moment
             session.add(ChecklistEvent(run_id=run_id, action="completed", by=actor, at=now))
-        await self.timers.cancel_where(*_due_job(run_id))
+        await self.timers.cancel_keys([_due_key(run_id)])
         return True
 
     async def _announce_completion(self, run_id: int, actor: str) -> None:
@@ -325,5 +325,5 @@ class ChecklistService(DomainService):
         return holders
 
 
-def _due_job(run_id: int) -> tuple[object, ...]:
-    return (ScheduledJob.dedupe_key == f"checklist-due:{run_id}",)
+def _due_key(run_id: int) -> str:
+    return f"checklist-due:{run_id}"

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.incidents.lifecycle import Status
 from bot.incidents.render import severity_label, status_label
 from bot.incidents.severity import SeverityTable

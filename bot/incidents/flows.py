@@ -14,7 +14,7 @@ from typing import Any
 from bot.checklists.service import ChecklistService
 from bot.errors import SlackCallFailed
 from bot.escalation.service import EscalationService
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.incidents.render import incident_summary, postmortem_due, severity_label, summary_text, topic_text
 from bot.incidents.roles import Role
 from bot.incidents.service import IncidentService

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.incidents.lifecycle import Action, Status, can
 from bot.incidents.severity import SeverityTable
 from bot.slack import ids

@@ -20,7 +20,7 @@ from bot.scheduling.timers import Firing
 from bot.scheduling.when import WhenError, parse_moment
 from bot.slack.blocks import format_duration
 from bot.slack.text import date_token, escape
-from storage.models import MaintenanceWindow, ScheduledJob
+from storage.models import MaintenanceWindow
 
 log = get_logger(__name__)
 
@@ -120,7 +120,7 @@ class MaintenanceService(DomainService):
             if window.ends_at <= now:
                 raise FirebellError("error.maintenance_over", id=window_id)
             window.state, window.cancelled_by, window.cancelled_at = "cancelled", actor, now
-        await self.timers.cancel_where(ScheduledJob.dedupe_key.in_(list(_keys(window_id).values())))
+        await self.timers.cancel_keys(_keys(window_id).values())
         await self._post(self._describe("maintenance.cancelled", window, user=actor))
         return window
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.checklists.service import ChecklistService
 from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.incidents.lifecycle import OPEN_STATUSES, Status
 from bot.incidents.render import severity_label, status_label
 from bot.logging import get_logger

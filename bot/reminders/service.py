@@ -48,8 +48,7 @@ class ReminderService(DomainService):
         return job
 
     async def cancel(self, job_id: int, incident: Incident) -> None:
-        cancelled = await self.timers.cancel_where(ScheduledJob.id == job_id, ScheduledJob.kind == REMINDER,
-                                                   ScheduledJob.incident_id == incident.id)
+        cancelled = await self.timers.cancel_job(job_id, kind=REMINDER, incident_id=incident.id)
         if not cancelled:
             raise NotFound("error.reminder_not_found", id=job_id, number=incident.id)
 

@@ -9,26 +9,27 @@ idempotent (see `pages`), so a re-fired timer never pages twice.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.logging import get_logger
 from bot.scheduling.cron import next_fire
 from storage.models import ScheduledJob
+from storage.repositories import timers as jobs
+from storage.repositories.timers import CANCELLED, CLAIMED, DONE, PENDING
 
 log = get_logger(__name__)
 
-PENDING, CLAIMED, DONE, CANCELLED = "pending", "claimed", "done", "cancelled"
+__all__ = ["CANCELLED", "CLAIMED", "DONE", "PENDING", "Firing", "TimerService"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ class TimerService:
 
     # --- scheduling --------------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _unit(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        """The caller's unit of work when it has one, else a transaction of our own."""
+        if session is not None:
+            yield session
+            return
+        async with self.sessions.begin() as own:
+            yield own
+
     async def schedule(
         self,
         kind: str,
@@ -89,118 +99,60 @@ class TimerService:
         incident_id: int | None = None,
         dedupe_key: str | None = None,
         session: AsyncSession | None = None,
-    ) -> bool:
-        """Add a timer; False when one with the same dedupe_key exists already."""
-        job = ScheduledJob(
-            kind=kind, due_at=due_at, state=PENDING, payload=payload or {}, incident_id=incident_id,
-            dedupe_key=dedupe_key, attempts=0, created_at=self.clock.now(),
-        )
-        if session is not None:
-            try:
-                async with session.begin_nested():
-                    session.add(job)
-            except IntegrityError:
-                if dedupe_key is None:
-                    raise
-                return False
-            return True
-        try:
-            async with self.sessions.begin() as own:
-                own.add(job)
-        except IntegrityError:
-            if dedupe_key is None:
-                raise
-            return False
-        return True
+    ) -> ScheduledJob | None:
+        """Add a timer; None when one with the same dedupe_key exists already."""
+        async with self._unit(session) as unit:
+            return await jobs.add_job(session=unit, kind=kind, due_at=due_at, payload=payload or {},
+                                      created_at=self.clock.now(), incident_id=incident_id, dedupe_key=dedupe_key)
 
     async def schedule_cron(
-        self, kind: str, cron: str, zone: ZoneInfo, after: datetime, payload: dict[str, Any], key: str
+        self, kind: str, cron: str, zone: ZoneInfo, after: datetime, payload: dict[str, Any], key: str,
+        *, session: AsyncSession | None = None,
     ) -> bool:
         """Schedule the cron's first occurrence after `after`, once: keyed by `key` and the occurrence."""
         fire = next_fire(cron, zone, after)
         if fire is None:
             return False
-        return await self.schedule(kind, fire, payload, dedupe_key=f"{key}:{fire.isoformat()}")
+        job = await self.schedule(kind, fire, payload, dedupe_key=f"{key}:{fire.isoformat()}", session=session)
+        return job is not None
 
     async def cancel(self, incident_id: int, kinds: Iterable[str], *, session: AsyncSession | None = None) -> int:
-        statement = (
-            update(ScheduledJob)
-            .where(ScheduledJob.incident_id == incident_id, ScheduledJob.state == PENDING,
-                   ScheduledJob.kind.in_(list(kinds)))
-            .values(state=CANCELLED, outcome="cancelled")
-            .execution_options(synchronize_session=False)
-        )
+        async with self._unit(session) as unit:
+            return await jobs.cancel_for_incident(incident_id, kinds, session=unit)
+
+    async def cancel_keys(self, keys: Iterable[str], *, session: AsyncSession | None = None) -> int:
+        """Cancel pending jobs by their dedupe keys."""
+        async with self._unit(session) as unit:
+            return await jobs.cancel_by_keys(keys, session=unit)
+
+    async def cancel_job(self, job_id: int, *, kind: str, incident_id: int,
+                         session: AsyncSession | None = None) -> int:
+        async with self._unit(session) as unit:
+            return await jobs.cancel_job(job_id, kind=kind, incident_id=incident_id, session=unit)
+
+    async def pending(self, incident_id: int, *, kind: str | None = None,
+                      session: AsyncSession | None = None) -> Sequence[ScheduledJob]:
+        """An incident's timers still to fire (claimed ones included), soonest first."""
         if session is not None:
-            result = await session.execute(statement)
-        else:
-            async with self.sessions.begin() as own:
-                result = await own.execute(statement)
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def cancel_where(self, *conditions: Any) -> int:
-        """Cancel pending jobs matching SQLAlchemy conditions (by id, by dedupe key…)."""
-        async with self.sessions.begin() as session:
-            result = await session.execute(
-                update(ScheduledJob)
-                .where(ScheduledJob.state == PENDING, *conditions)
-                .values(state=CANCELLED, outcome="cancelled")
-                .execution_options(synchronize_session=False)
-            )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def pending(self, incident_id: int) -> Sequence[ScheduledJob]:
-        async with self.sessions() as session:
-            result = await session.execute(
-                select(ScheduledJob)
-                .where(ScheduledJob.incident_id == incident_id, ScheduledJob.state.in_([PENDING, CLAIMED]))
-                .order_by(ScheduledJob.due_at)
-            )
-            return result.scalars().all()
+            return await jobs.open_for_incident(incident_id, session=session, kind=kind)
+        async with self.sessions() as own:
+            return await jobs.open_for_incident(incident_id, session=own, kind=kind)
 
     # --- claiming and firing -------------------------------------------------------------------------
 
     async def claim_due(self) -> list[ScheduledJob]:
         """Claim due jobs, and jobs whose claim's lease ran out, for this worker."""
         now = self.clock.now()
-        claimed: list[ScheduledJob] = []
         async with self.sessions.begin() as session:
-            for state_filter in (
-                (ScheduledJob.state == PENDING, ScheduledJob.due_at <= now),
-                (ScheduledJob.state == CLAIMED, ScheduledJob.lease_until <= now),
-            ):
-                room = self.batch - len(claimed)
-                if room <= 0:
-                    break
-                ids = (
-                    select(ScheduledJob.id)
-                    .where(*state_filter)
-                    .order_by(ScheduledJob.due_at)
-                    .limit(room)
-                    .with_for_update(skip_locked=True)
-                    .scalar_subquery()
-                )
-                result = await session.execute(
-                    update(ScheduledJob)
-                    # The inner SELECT already chose (and on PostgreSQL locked) the rows; repeating its
-                    # filter here makes PostgreSQL's cached plan read every pending row.
-                    .where(ScheduledJob.id.in_(ids))
-                    .values(state=CLAIMED, claimed_by=self.worker, lease_until=now + self.lease,
-                            attempts=ScheduledJob.attempts + 1)
-                    .returning(ScheduledJob)
-                    .execution_options(synchronize_session=False)
-                )
-                claimed.extend(result.scalars().all())
+            claimed = await jobs.claim_due(session=session, now=now, worker=self.worker,
+                                           lease_until=now + self.lease, limit=self.batch)
         claimed.sort(key=lambda job: (job.due_at, job.id))
         return claimed
 
     async def _finish(self, job_id: int, outcome: str, error: str | None = None) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(
-                update(ScheduledJob)
-                .where(ScheduledJob.id == job_id, ScheduledJob.claimed_by == self.worker)
-                .values(state=DONE, outcome=outcome, fired_at=self.clock.now(), last_error=error)
-                .execution_options(synchronize_session=False)
-            )
+            await jobs.finish(job_id, session=session, worker=self.worker, outcome=outcome, at=self.clock.now(),
+                              error=error)
 
     async def tick(self) -> int:
         """Fire everything due. Returns how many jobs were fired."""

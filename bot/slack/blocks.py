@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.i18n.catalog import Catalog
+from bot.i18n import Catalog
 from bot.slack.text import clip
 
 SECTION_TEXT_LIMIT = 3000

@@ -1,4 +1,5 @@
-"""Query functions. Sessions are passed in (keyword-only); callers own the transaction."""
+"""Incidents, their roles and their timeline. Sessions are passed in (keyword-only); callers own the
+transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Incident, IncidentRole, ProcessedRequest, TimelineEntry
+from storage.models import Incident, IncidentRole, TimelineEntry
 
 
 async def get_incident(incident_id: int, *, session: AsyncSession) -> Incident | None:
@@ -106,18 +106,3 @@ async def remove_role_holders(incident_id: int, *, session: AsyncSession, role: 
     await session.execute(
         delete(IncidentRole).where(IncidentRole.incident_id == incident_id, IncidentRole.role == role)
     )
-
-
-async def claim_request(key: str, *, session: AsyncSession, at: datetime) -> bool:
-    """Record a Slack request id; False when it was seen before (a retry)."""
-    try:
-        async with session.begin_nested():
-            await session.execute(insert(ProcessedRequest).values(key=key, received_at=at))
-        return True
-    except IntegrityError:
-        return False
-
-
-async def forget_requests_before(cutoff: datetime, *, session: AsyncSession) -> int:
-    result = await session.execute(delete(ProcessedRequest).where(ProcessedRequest.received_at < cutoff))
-    return result.rowcount  # type: ignore[attr-defined]

@@ -1,0 +1,368 @@
+"""English texts. Keys are dotted names; values are `str.format` templates."""
+
+EN: dict[str, str] = {
+    # --- usage -------------------------------------------------------------------------------
+    "usage.incident": (
+        "*Firebell — `/incident`*\n"
+        "• `/incident declare [P0-P4] <title>` — declare an incident (no text opens a form)\n"
+        "• `/incident ack [#]` — acknowledge\n"
+        "• `/incident update [#] <text>` — post a status update\n"
+        "• `/incident severity [#] <P0-P4>` — change the severity\n"
+        "• `/incident assign [#] @user [commander|comms|scribe|responder]` — give someone a role\n"
+        "• `/incident mitigate [#]` — mark as mitigated\n"
+        "• `/incident resolve [#] [summary]` — resolve\n"
+        "• `/incident reopen [#]` — reopen a resolved incident\n"
+        "• `/incident status [#]` — show the current state\n"
+        "• `/incident list [open|all]` — list incidents\n"
+        "• `/incident timeline [#]` — show what happened when\n"
+        "• `/incident escalate [#] [reason]` — page the next escalation tier now\n"
+        "• `/incident remind <30m | tomorrow 09:00> <text>` — a reminder in the incident channel "
+        "(`remind cancel <id>`)\n"
+        "Inside an incident channel the incident is implied; elsewhere name it by number "
+        "(`/incident ack 42`)."
+    ),
+    "usage.declare": "Usage: `/incident declare [P0-P4] <title>`, e.g. `/incident declare P1 Checkout is down`",
+    "usage.ack": "Usage: `/incident ack [number]`",
+    "usage.update": "Usage: `/incident update [number] <text>`",
+    "usage.severity": "Usage: `/incident severity [number] <P0-P4>`",
+    "usage.assign": "Usage: `/incident assign [number] @user [commander|comms|scribe|responder]`",
+    "usage.mitigate": "Usage: `/incident mitigate [number]`",
+    "usage.resolve": "Usage: `/incident resolve [number] [summary]`",
+    "usage.reopen": "Usage: `/incident reopen [number]`",
+    "usage.status": "Usage: `/incident status [number]`",
+    "usage.list": "Usage: `/incident list [open|all]`",
+    "usage.timeline": "Usage: `/incident timeline [number]`",
+    # --- errors ------------------------------------------------------------------------------
+    "error.unknown_subcommand": "I don't know `{subcommand}`.",
+    "error.missing_title": "The incident needs a title.",
+    "error.unknown_severity": "`{value}` is not a severity. Use one of {allowed}.",
+    "error.missing_severity": "Say which severity: one of {allowed}.",
+    "error.bad_number": "`{value}` is not an incident number.",
+    "error.number_required": "Outside an incident channel, name the incident by number.",
+    "error.incident_not_found": "There is no incident #{number}.",
+    "error.bad_mention": "`{value}` is not a user mention. Type `@` and pick the person.",
+    "error.missing_mention": "Say who: mention the person with `@`.",
+    "error.unknown_role": "`{value}` is not a role. Use one of {allowed}.",
+    "error.missing_update_text": "The update needs some text.",
+    "error.bad_list_filter": "`{value}` is not a filter. Use `open` or `all`.",
+    "error.invalid_transition": "Incident #{number} is {status}; it cannot be {action} now.",
+    "error.same_severity": "Incident #{number} is already {severity}.",
+    "error.already_has_role": "<@{user}> is already {role} of incident #{number}.",
+    "error.internal": "Something went wrong on our side and nothing was changed. Reference: `{ref}`.",
+    "error.slack_failed": "Slack refused `{method}` ({code}).",
+    "error.form_title_required": "Give the incident a title.",
+    "error.form_update_required": "Write the update.",
+    # --- declare flow ------------------------------------------------------------------------
+    "declare.accepted": "Declaring *{title}* ({severity})…",
+    "declare.done": "Incident #{number} declared: <#{channel}>.",
+    "declare.done_no_channel": "Incident #{number} is recorded, but its channel could not be created ({code}). "
+    "Run the incident from here with `/incident … {number}`.",
+    "declare.invite_failed": "Incident #{number}: could not invite {users} to the channel ({code}).",
+    "declare.feed_failed": "Incident #{number}: could not announce it in <#{channel}> ({code}).",
+    "declare.topic_failed": "Incident #{number}: could not set the channel topic ({code}).",
+    "declare.summary_failed": "Incident #{number}: could not post the summary in its channel ({code}).",
+    "declare.title_clipped": "The title was longer than {limit} characters and was shortened.",
+    "notice.update_failed": "Incident #{number}: the live message could not be refreshed ({code}).",
+    "notice.post_failed": "Incident #{number}: could not post to <#{channel}> ({code}).",
+    # --- confirmations (shown to the actor outside the incident channel) --------------------
+    "done.ack": "Incident #{number} acknowledged.",
+    "done.update": "Update posted to incident #{number}.",
+    "done.severity": "Incident #{number} is now {severity}.",
+    "done.assign": "<@{user}> is now {role} of incident #{number}.",
+    "done.mitigate": "Incident #{number} marked as mitigated.",
+    "done.resolve": "Incident #{number} resolved.",
+    "done.reopen": "Incident #{number} reopened.",
+    # --- statuses, roles, actions ------------------------------------------------------------
+    "status.declared": "declared",
+    "status.acknowledged": "acknowledged",
+    "status.mitigated": "mitigated",
+    "status.resolved": "resolved",
+    "status.reopened": "reopened",
+    "action.ack": "acknowledged",
+    "action.mitigate": "mitigated",
+    "action.resolve": "resolved",
+    "action.reopen": "reopened",
+    "action.severity": "changed in severity",
+    "role.commander": "commander",
+    "role.comms": "communications lead",
+    "role.scribe": "scribe",
+    "role.responder": "responder",
+    # --- live summary message ------------------------------------------------------------------
+    "summary.header": "{emoji} Incident #{number}: {title}",
+    "summary.fallback": "Incident #{number} ({severity}, {status}): {title}",
+    "summary.severity": "*Severity*\n{severity}",
+    "summary.status": "*Status*\n{status}",
+    "summary.commander": "*Commander*\n{commander}",
+    "summary.nobody": "nobody yet",
+    "summary.service": "*Service*\n{service}",
+    "summary.declared": "*Declared*\n{declared} by <@{user}>",
+    "summary.acknowledged": "*Acknowledged*\n{when} by <@{user}>",
+    "summary.not_acknowledged": "*Acknowledged*\nnot yet — target {target}",
+    "summary.resolved": "*Resolved*\n{when} by <@{user}>",
+    "summary.channel": "Channel: <#{channel}>",
+    "summary.age": "Open since {ago}",
+    "summary.closed_after": "Resolved after {duration}",
+    "summary.roles": "*Roles* {roles}",
+    "summary.last_update": "*Latest update* ({when}): {text}",
+    "summary.resolution": "*Resolution*: {text}",
+    "button.ack": "Acknowledge",
+    "button.update": "Post update",
+    "button.resolve": "Resolve",
+    "button.reopen": "Reopen",
+    "confirm.resolve.title": "Resolve incident?",
+    "confirm.resolve.text": "Resolve incident #{number}: {title}?",
+    "confirm.resolve.yes": "Resolve",
+    "confirm.resolve.no": "Cancel",
+    "topic": "{severity} | {status} | {title}",
+    "broadcast.here": "<!here> New {severity} incident.",
+    "broadcast.channel": "<!channel> New {severity} incident.",
+    # --- posts in the incident channel ----------------------------------------------------------
+    "post.ack": ":eyes: <@{user}> acknowledged the incident.",
+    "post.update": ":speech_balloon: *Update from <@{user}>*: {text}",
+    "post.severity": ":arrows_counterclockwise: <@{user}> changed the severity from {old} to {new}.",
+    "post.assign": ":bust_in_silhouette: <@{user}> made <@{target}> {role}.",
+    "post.mitigate": ":adhesive_bandage: <@{user}> marked the incident as mitigated.",
+    "post.resolve": ":white_check_mark: <@{user}> resolved the incident.",
+    "post.resolve_summary": ":white_check_mark: <@{user}> resolved the incident: {summary}",
+    "post.reopen": ":rotating_light: <@{user}> reopened the incident.",
+    "post.postmortem": "Post-mortem due within 48 hours: {due}.",
+    # --- modals ---------------------------------------------------------------------------------
+    "modal.declare.title": "Declare an incident",
+    "modal.declare.submit": "Declare",
+    "modal.close": "Cancel",
+    "modal.declare.title_label": "Title",
+    "modal.declare.title_placeholder": "What is broken, in a few words",
+    "modal.declare.severity_label": "Severity",
+    "modal.declare.service_label": "Affected service",
+    "modal.declare.description_label": "Description",
+    "modal.declare.commander_label": "Commander",
+    "modal.update.title": "Post an update",
+    "modal.update.submit": "Post",
+    "modal.update.label": "Update for incident #{number}",
+    "severity.option": "{id} — {name}",
+    # --- status, list, timeline ------------------------------------------------------------------
+    "list.header": "*Incidents ({filter})*",
+    "list.filter.open": "open",
+    "list.filter.all": "all",
+    "list.empty": "No incidents.",
+    "list.item": "• #{number} {severity} *{title}* — {status}, {ago}{channel}",
+    "timeline.header": "*Timeline of incident #{number}*",
+    "timeline.empty": "Nothing recorded yet.",
+    "timeline.item": "• {when} {text}",
+    "timeline.declared": "<@{actor}> declared it ({severity}): {title}",
+    "timeline.acknowledged": "<@{actor}> acknowledged",
+    "timeline.update": "<@{actor}> posted an update: {text}",
+    "timeline.severity": "<@{actor}> changed severity {old} → {new}",
+    "timeline.assigned": "<@{actor}> made <@{target}> {role}",
+    "timeline.mitigated": "<@{actor}> marked it mitigated",
+    "timeline.resolved": "<@{actor}> resolved it",
+    "timeline.reopened": "<@{actor}> reopened it",
+    "timeline.channel_created": "channel <#{channel}> created",
+    "timeline.slack_failure": "Slack `{method}` failed: {code}",
+    "usage.escalate": "Usage: `/incident escalate [number] [reason]`",
+    "error.permission_denied": "You may not {permission}: the policy allows only {allowed}.",
+    "error.no_escalation_policy": "Incident #{number} ({severity}) has no escalation policy to page.",
+    "permission.declare": "declare incidents",
+    "permission.resolve": "resolve incidents",
+    "permission.severity": "change severities",
+    "permission.escalate": "escalate incidents",
+    "action.escalate": "escalated",
+    "done.escalate": "Incident #{number} escalated: {sent} paged.",
+    "done.escalate_failed": "Incident #{number}: escalation paged {sent}; failed: {failed}.",
+    "button.escalate": "Escalate",
+    "button.open_channel": "Open channel",
+    "page.header": ":rotating_light: Page: incident #{number}",
+    "page.text": "Page: incident #{number} ({severity}) {title}: {reason}",
+    "page.body": "*{title}*\n{severity} · {status} · open for {age}\n{reason}",
+    "page.tier": "*Tier*: {tier}",
+    "page.tier_number": "tier {tier}",
+    "page.already": "*Already paged*: {who}",
+    "page.late": ":warning: This page is {late} late: Firebell was not running when it was due.",
+    "page.reason.ack_timeout": "Not acknowledged within {target}.",
+    "page.reason.manual": "<@{user}> escalated: {reason}",
+    "page.reason.no_reason": "no reason given",
+    "page.reason.declare": "New {severity} incident.",
+    "post.paged": ":loudspeaker: Paging {tier}: {mentions} — {reason}",
+    "post.page_failed": (
+        ":warning: Incident #{number}: these pages failed: {failures}. The next targets were still paged."
+    ),
+    "post.resolve_breach": ":hourglass: Incident #{number} missed its resolve target of {target}.",
+    "post.nudge": ":memo: Incident #{number} has had no status update for {window}. Post one with `/incident update`.",
+    "status.pending": "*Scheduled*",
+    "status.pending.escalate": "• page {tier} {when}",
+    "status.pending.resolve_deadline": "• resolve target {when}",
+    "status.pending.update_nudge": "• update reminder {when}",
+    "status.pending.none": "• nothing scheduled",
+    "timeline.paged": "paged {target} via {via} (tier {tier})",
+    "timeline.page_failed": "could not page {target} via {via}: {reason}",
+    "timeline.nudged": "reminded <@{target}> to post an update",
+    "timeline.resolve_breach": "missed the resolve target of {target}",
+    "timeline.escalated": "<@{actor}> escalated: {text}",
+    "usage.oncall": (
+        "*Firebell — `/oncall`*\n"
+        "• `/oncall` — who is on call now in every rotation, and the next handoff\n"
+        "• `/oncall <rotation> [days]` — the coming shifts (default 7 days, at most 31)\n"
+        "• `/oncall me` — your next shifts\n"
+        "• `/oncall override <rotation> @user <2h | until tomorrow 09:00>` — cover a rotation from now\n"
+        "• `/oncall overrides <rotation>` — current and coming overrides\n"
+        "• `/oncall override remove <id>` — remove an override\n"
+        "• `/oncall swap <rotation> @a @b` — each takes the other's next shift"
+    ),
+    "usage.oncall_override": (
+        "Usage: `/oncall override <rotation> @user <duration | until <time>>`, e.g. "
+        "`/oncall override l1 @kim 4h` or `… until tomorrow 09:00`; `/oncall override remove <id>`"
+    ),
+    "usage.oncall_swap": "Usage: `/oncall swap <rotation> @first @second`",
+    "error.unknown_rotation": "There is no rotation `{name}`. Rotations: {known}.",
+    "error.not_a_member": "<@{user}> is not a member of rotation *{rotation}*.",
+    "error.bad_span": "`{value}` is not a duration or time. Use `4h`, `until 18:00`, `until tomorrow 09:00`.",
+    "error.override_in_past": "That override would end in the past ({when}).",
+    "error.override_too_long": "Overrides may last at most {limit} in this rotation.",
+    "error.override_overlaps": "It overlaps override #{id} (<@{user}>, {start} → {end}). Remove that one first.",
+    "error.override_not_found": "There is no active override #{id}.",
+    "error.swap_same": "Swap two different people.",
+    "error.no_upcoming_shift": "<@{user}> has no shift in the next {days} days to swap.",
+    "error.unexpected_words": "I did not expect `{value}` there.",
+    "error.bad_override_id": "`{value}` is not an override number.",
+    "error.override_incomplete": "Say which rotation, who, and for how long.",
+    "error.swap_incomplete": "Say which rotation and the two people.",
+    "error.bad_days": "`{value}` is not a number of days from 1 to {max}.",
+    "permission.override": "change on-call schedules",
+    "oncall.header": "*On call now*",
+    "oncall.none_configured": "No rotations are configured. Add `rotations:` to the policy file.",
+    "oncall.now": "• *{rotation}*: {user} — next handoff {next}",
+    "oncall.no_handoff": "none scheduled",
+    "oncall.nobody": "nobody",
+    "oncall.schedule_header": "*{rotation}: the next {days} days*",
+    "oncall.shift": "• {user}: {start} → {end}{note}",
+    "oncall.override_note": " (override)",
+    "oncall.mine_header": "*Your shifts in the next 14 days*",
+    "oncall.mine_item": "• *{rotation}*: {start} → {end}",
+    "oncall.mine_none": "You have no shifts in the next 14 days.",
+    "oncall.override_done": "Override #{id}: <@{user}> covers *{rotation}* from {start} until {end}.",
+    "oncall.override_removed": "Override #{id} removed.",
+    "oncall.swap_done": "Swapped in *{rotation}*: {details}.",
+    "oncall.swap_item": "<@{user}> covers {start} → {end} (#{id})",
+    "oncall.overrides_header": "*Overrides of {rotation}*",
+    "oncall.overrides_item": "• #{id} <@{user}>: {start} → {end}",
+    "oncall.overrides_none": "No current or coming overrides.",
+    "handoff.header": ":arrows_counterclockwise: *{rotation}* handoff: {outgoing} → {incoming} (until {until})",
+    "handoff.late": ":warning: This handoff notice is late: Firebell was not running at handoff time.",
+    "handoff.no_incidents": "No open incidents.",
+    "handoff.incident": "• #{number} {severity} *{title}* — {status}, open {age}",
+    "handoff.commanded": "<@{user}> commands {numbers}: hand over with `/incident assign <#> @user commander`.",
+    "handoff.unacknowledged": "Unacknowledged: {numbers}.",
+    "usage.checklist": (
+        "*Firebell — `/checklist`*\n"
+        "• `/checklist` — the checklists and today's runs\n"
+        "• `/checklist start <name>` — start a run now\n"
+        "• `/checklist status [name]` — open runs and what is missing\n"
+        "• `/checklist history <name> [n]` — the last runs, when they completed and who did what"
+    ),
+    "usage.checklist_history": "Usage: `/checklist history <name> [n]` (n from 1 to 20)",
+    "error.unknown_checklist": "There is no checklist `{name}`. Checklists: {known}.",
+    "error.run_not_found": "There is no checklist run #{id}.",
+    "error.run_closed": "Checklist run #{id} ({title}) is closed; nothing was changed.",
+    "error.no_such_item": "Checklist run #{id} has no item {index}.",
+    "error.bad_count": "`{value}` is not a number from 1 to 20.",
+    "error.missing_checklist": "Say which checklist.",
+    "error.bad_number_generic": "`{value}` is not a number.",
+    "error.maintenance_incomplete": "Say when it starts, how long it lasts and what it is.",
+    "checklist.fallback": "{title}: {done}/{total} done",
+    "checklist.progress": "*{done}/{total}* done",
+    "checklist.completed_by": "completed by <@{user}> {when}",
+    "checklist.due": "due {when}",
+    "checklist.done_by": "✓ <@{user}> {when}",
+    "checklist.na_by": "N/A (<@{user}>): {reason}",
+    "checklist.undo": "Undo",
+    "checklist.check": "Done",
+    "checklist.mark_na": "Mark an item N/A",
+    "checklist.na_title": "Not applicable",
+    "checklist.na_submit": "Save",
+    "checklist.na_item": "Item",
+    "checklist.na_reason": "Why does it not apply?",
+    "checklist.completed": ":white_check_mark: *{title}* completed by <@{user}> after {duration}.",
+    "checklist.overdue": ":alarm_clock: *{title}* is overdue: {done}/{total} done. Still open:\n{missing}",
+    "checklist.overdue_owner": ":alarm_clock: *{title}* is overdue. Still open and yours:\n{items}",
+    "checklist.open_line": "• {title}: {done}/{total}{channel}",
+    "checklist.templates_header": "*Checklists*",
+    "checklist.template_line": "• `{name}` — {title} ({count} items){schedule}",
+    "checklist.schedule_note": ", `{cron}` ({zone}) in {channel}",
+    "checklist.no_channel": "no channel (set channels.ops)",
+    "checklist.none_configured": "No checklists are configured. Add `checklists:` to the policy file.",
+    "checklist.today_header": "*Today's runs*",
+    "checklist.run_line": "• #{id} {title}: {done}/{total}, {state}",
+    "checklist.none_today": "No runs today.",
+    "checklist.status_header": "*Open checklist runs*",
+    "checklist.status_none": "No open runs.",
+    "checklist.missing": "    still open: {items}",
+    "checklist.history_header": "*The last runs of `{name}`*",
+    "checklist.history_line": "• #{id} started {start}: {done}/{total}, {outcome}",
+    "checklist.history_who": "    {who}",
+    "checklist.outcome_completed": "completed {when} by <@{user}>",
+    "checklist.state.open": "open",
+    "checklist.state.completed": "completed",
+    "checklist.started": "Started *{title}*: run #{id}{channel}.",
+    "handoff.checklists": "Open checklists:",
+    "usage.maintenance": (
+        "*Firebell — `/maintenance`*\n"
+        "• `/maintenance schedule <start> <duration> <title> [services:api,db]` — e.g. "
+        "`/maintenance schedule tomorrow 02:00 4h DB upgrade services:db`\n"
+        "• `/maintenance list` — scheduled and active windows\n"
+        "• `/maintenance cancel <id>` — cancel a window"
+    ),
+    "usage.maintenance_schedule": (
+        "Usage: `/maintenance schedule <start> <duration> <title> [services:api,db]`, "
+        "start like `22:00`, `tomorrow 02:00` or `2026-11-29 02:00`"
+    ),
+    "usage.maintenance_cancel": "Usage: `/maintenance cancel <id>`",
+    "error.bad_time": "`{value}` is not a time. Use `30m`, `18:00`, `tomorrow 09:00` or `2026-11-29 02:00`.",
+    "error.bad_duration": "`{value}` is not a duration. Use `30m`, `4h` or `1d`.",
+    "error.maintenance_too_long": "A maintenance window may last at most {limit}.",
+    "error.time_in_past": "That time is in the past ({when}).",
+    "error.missing_title_maintenance": "The window needs a title.",
+    "error.maintenance_not_found": "There is no maintenance window #{id}.",
+    "error.maintenance_already_cancelled": "Maintenance window #{id} was already cancelled.",
+    "error.maintenance_over": "Maintenance window #{id} is already over.",
+    "permission.maintenance": "schedule maintenance",
+    "maintenance.scheduled": (
+        ":construction: Maintenance #{id} scheduled: *{title}*, {start} → {end} ({duration}); services: {services}."
+    ),
+    "maintenance.cancelled": ":x: Maintenance #{id} (*{title}*) was cancelled by <@{user}>.",
+    "maintenance.notice": (
+        ":loudspeaker: Maintenance #{id} *{title}* starts {start} ({duration}); services: {services}."
+    ),
+    "maintenance.started": (
+        ":construction: Maintenance #{id} *{title}* has started; it runs until {end}. Services: {services}."
+    ),
+    "maintenance.ended": ":white_check_mark: Maintenance #{id} *{title}* has ended.",
+    "maintenance.incident_note": (
+        ":construction: {service} is in maintenance window #{id} (*{title}*) until {end}: this may be expected."
+    ),
+    "maintenance.late": ":warning: Late: Firebell was not running at the scheduled time.",
+    "maintenance.all_services": "all services",
+    "maintenance.list_header": "*Maintenance windows*",
+    "maintenance.list_line": "• #{id} *{title}* {start} → {end}; {services}{active}",
+    "maintenance.active_note": " — :construction: active now",
+    "maintenance.list_none": "No maintenance windows scheduled.",
+    "maintenance.done_cancel": "Maintenance #{id} cancelled.",
+    "usage.remind": (
+        "Usage: `/incident remind <30m | 2h | 18:00 | tomorrow 09:00> <text>` in an incident channel; "
+        "`/incident remind cancel <id>`"
+    ),
+    "error.missing_reminder_text": "The reminder needs some text.",
+    "error.reminder_not_found": "Incident #{number} has no pending reminder #{id}.",
+    "reminder.post": ":alarm_clock: Reminder from <@{user}>: {text}",
+    "reminder.late": "_(late: Firebell was not running when it was due)_",
+    "reminder.recurring": ":alarm_clock: {text}",
+    "reminder.set": "Reminder #{id} set for {when}.",
+    "reminder.cancelled": "Reminder #{id} cancelled.",
+    "status.pending.reminder": "• reminder #{id} {when}: {text}",
+    "timeline.reminder_set": "<@{actor}> set a reminder: {text}",
+    "home.header": "Firebell",
+    "home.open": "*Open incidents*",
+    "home.none": "No open incidents. :sunny:",
+    "duration.minutes": "{n} min",
+    "duration.hours": "{h} h {m} min",
+    "duration.days": "{d} d {h} h",
+}

@@ -1,0 +1,28 @@
+"""Slack retries recognised: a request id seen before is not acted on twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from storage.repositories import requests
+
+# Slack retries within minutes; a day of request ids is plenty to recognise them.
+REQUEST_MEMORY = timedelta(days=1)
+
+
+class RequestMemory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    async def first_time(self, key: str) -> bool:
+        """Record a request id; False when it was seen before (a Slack retry)."""
+        async with self.sessions.begin() as session:
+            return await requests.claim_request(key, session=session, at=self.clock.now())
+
+    async def forget_old(self) -> int:
+        async with self.sessions.begin() as session:
+            return await requests.forget_requests_before(self.clock.now() - REQUEST_MEMORY, session=session)

@@ -1,0 +1,72 @@
+"""The services bundle: what listeners need, handed to them through the Bolt context."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.checklists.service import ChecklistService
+from bot.clock import Clock
+from bot.escalation.service import EscalationService
+from bot.i18n import Catalog
+from bot.incidents.commands import CommandParser
+from bot.incidents.flows import IncidentFlows
+from bot.incidents.service import IncidentService
+from bot.incidents.severity import SeverityTable
+from bot.logging import get_logger
+from bot.maintenance.service import MaintenanceService
+from bot.oncall.service import OnCallService
+from bot.policy.loader import PolicyHolder
+from bot.reminders.service import ReminderService
+from bot.requests import RequestMemory
+from bot.scheduling.timers import TimerService
+from bot.settings import Settings
+from bot.slack.client import SlackNotifier
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Services:
+    """What listeners need, handed to them through the Bolt context as `context["services"]`."""
+
+    settings: Settings
+    clock: Clock
+    catalog: Catalog
+    parser: CommandParser
+    sessions: async_sessionmaker[AsyncSession]
+    requests: RequestMemory
+    client: AsyncWebClient
+    notifier: SlackNotifier
+    incidents: IncidentService
+    flows: IncidentFlows
+    policy: PolicyHolder
+    timers: TimerService
+    escalation: EscalationService
+    oncall: OnCallService
+    checklists: ChecklistService
+    reminders: ReminderService
+    maintenance: MaintenanceService
+
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+    # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
+    inflight: int = 0
+
+    async def ensure_schedules(self) -> None:
+        """Every recurring thing in the policy has its next occurrence scheduled (idempotent).
+
+        One failing part is logged and does not keep the others (or start-up) from going ahead.
+        """
+        for part in (self.oncall.ensure_handoff_timers, self.checklists.ensure_schedules,
+                     self.reminders.ensure_schedules, self.maintenance.ensure_schedules):
+            try:
+                await part()
+            except Exception:
+                log.exception("schedule_setup_failed", part=part.__qualname__)
+
+    @property
+    def severities(self) -> SeverityTable:
+        return self.policy.severities
