@@ -32,7 +32,7 @@ from bot.scheduling.timers import TimerService
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import SlackNotifier, build_web_client
-from storage.db import create_engine, create_session_factory, upgrade_database
+from storage.db import create_engine, create_session_factory, ping, upgrade_database
 
 log = get_logger(__name__)
 
@@ -104,7 +104,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     from handlers.http import build_web_app
 
     clock = clock or SystemClock()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, timeout=settings.firebell_db_timeout_seconds)
     sessions = create_session_factory(engine)
     catalog = Catalog(settings.firebell_locale)
     holder = PolicyHolder(policy or load_policy(settings.firebell_policy), settings.firebell_policy)
@@ -157,5 +157,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         name="firebell",
     )
     register_all(bolt, services)
-    web_app = build_web_app(bolt, engine)
+    web_app = build_web_app(bolt, settings.slack_signing_secret.get_secret_value(), lambda: ping(engine))
     return Firebell(settings=settings, engine=engine, services=services, bolt=bolt, web=web_app)

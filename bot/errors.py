@@ -37,10 +37,33 @@ class PermissionDenied(FirebellError):
     pass
 
 
-class SlackCallFailed(Exception):
-    """A Slack Web API call failed after retries; `code` is Slack's error string."""
+# Slack answers that may succeed if asked again later; every other error code is for good.
+TRANSIENT_CODES = frozenset({
+    "ratelimited", "rate_limited", "connection_error", "service_unavailable", "internal_error", "fatal_error",
+    "request_timeout", "timeout", "team_added_to_org",
+})
 
-    def __init__(self, method: str, code: str) -> None:
+
+class SlackCallFailed(Exception):
+    """A Slack Web API call failed; `code` is Slack's error string (or `http_<status>`, `connection_error`)."""
+
+    def __init__(self, method: str, code: str, *, retry_after: float | None = None) -> None:
         super().__init__(f"{method}: {code}")
         self.method = method
         self.code = code
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        """Worth trying again later: rate limits, Slack's 5xx, a network that failed us."""
+        return self.code in TRANSIENT_CODES or self.code.startswith("http_5") or self.code == "http_429"
+
+
+def is_database_trouble(error: BaseException) -> bool:
+    """The database refused, stalled or dropped us (as opposed to a bug): the person is told to retry."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, OperationalError | PoolTimeout | TimeoutError | ConnectionError | OSError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)

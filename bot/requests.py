@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from storage.db import within
 from storage.repositories import requests
 
 # Slack retries within minutes; a day of request ids is plenty to recognise them.
@@ -18,10 +19,14 @@ class RequestMemory:
         self.sessions = sessions
         self.clock = clock
 
-    async def first_time(self, key: str) -> bool:
-        """Record a request id; False when it was seen before (a Slack retry)."""
-        async with self.sessions.begin() as session:
-            return await requests.claim_request(key, session=session, at=self.clock.now())
+    async def first_time(self, key: str, *, timeout: float) -> bool:
+        """Record a request id; False when it was seen before (a Slack retry). Raises TimeoutError when
+        the database does not answer within `timeout` seconds: the request is then not run at all."""
+        async def claim() -> bool:
+            async with self.sessions.begin() as session:
+                return await requests.claim_request(key, session=session, at=self.clock.now())
+
+        return await within(claim(), timeout)
 
     async def forget_old(self) -> int:
         async with self.sessions.begin() as session:

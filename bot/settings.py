@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     firebell_locale: Literal["en", "ko"] = "en"
     firebell_policy: str | None = None
     firebell_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    # How long a request waits for the database (connect, pool, lock, statement) before it is told
+    # "the database is unreachable": short, so every answer still comes within Slack's 3 seconds.
+    firebell_db_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     firebell_pid_file: str = "./firebell.pid"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"

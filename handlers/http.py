@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy.ext.asyncio import AsyncEngine
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.logging import get_logger
-from storage.db import ping
+from handlers.guard import Refused, check_shape, check_signature, parse_body
 
 log = get_logger("firebell.http")
 
 SLACK_PATH = "/slack/events"
 
 
-def build_web_app(bolt: AsyncApp, engine: AsyncEngine) -> web.Application:
+def build_web_app(bolt: AsyncApp, signing_secret: str, database_ok: Callable[[], Awaitable[bool]]) -> web.Application:
+    verifier = SignatureVerifier(signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        body = await request.read()
+        try:
+            check_signature(verifier, body, request.headers)
+            check_shape(parse_body(body, request.content_type))
+        except Refused as refused:
+            # Nothing else was touched: no listener ran, nothing was written.
+            log.warning("slack_request_refused", status=refused.status, reason=refused.reason,
+                        latency_ms=round((time.perf_counter() - started) * 1000, 1))
+            return web.json_response({"ok": False, "error": refused.reason}, status=refused.status)
+        bolt_request = AsyncBoltRequest(body=body.decode("utf-8"), query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
+        bolt_response = await bolt.async_dispatch(bolt_request)
         if bolt_response.status >= 400:
-            # Bad signatures and stale timestamps end here; nothing else was touched.
             log.warning("slack_request_refused", status=bolt_response.status,
                         latency_ms=round((time.perf_counter() - started) * 1000, 1))
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
-        if await ping(engine):
+        if await database_ok():
             return web.json_response({"status": "ok", "db": "ok"})
         return web.json_response({"status": "degraded", "db": "unreachable"}, status=503)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -10,14 +13,20 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+T = TypeVar("T")
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it only has to be the same in every Firebell process.
 _MIGRATION_LOCK_ID = 0x46697265
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, timeout: float = 2.0) -> AsyncEngine:
+    """An engine whose every wait is bounded by `timeout` seconds: connecting, taking a pooled
+    connection, a lock, a statement. A database that refuses or stalls gives an error quickly
+    instead of a request that hangs."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": timeout})
+        busy_ms = int(timeout * 1000)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -25,11 +34,19 @@ def create_engine(url: str) -> AsyncEngine:
             # WAL lets the health check and readers run while a writer holds the lock.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    statement_timeout = max(timeout * 2.5, 5.0)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=timeout,
+        connect_args={
+            "timeout": timeout,  # establishing the connection
+            "command_timeout": statement_timeout,  # a statement whose answer never comes (dropped packets)
+            "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
+        },
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -51,14 +68,39 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
-
-
-async def ping(engine: AsyncEngine) -> bool:
+    # Migrations (and waiting for another process's) may take longer than a request may wait.
+    patient = create_engine(engine.url.render_as_string(hide_password=False), timeout=60)
     try:
+        async with patient.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+    finally:
+        await patient.dispose()
+
+
+_abandoned: set[asyncio.Task[Any]] = set()
+
+
+async def within(work: Awaitable[T], timeout: float) -> T:
+    """`work`'s result, or TimeoutError after `timeout` seconds without waiting for it to wind down:
+    a stalled connection can take seconds to give up even after it is cancelled."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        task.cancel()
+        _abandoned.add(task)  # keep a reference until it has finished cancelling
+        task.add_done_callback(_abandoned.discard)
+        raise TimeoutError(f"no answer from the database within {timeout} s")
+    return task.result()
+
+
+async def ping(engine: AsyncEngine, *, timeout: float = 1.0) -> bool:
+    """True when the database answers within `timeout` seconds (the health check)."""
+    async def select_one() -> None:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    try:
+        await within(select_one(), timeout)
         return True
     except Exception:
         return False

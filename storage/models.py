@@ -234,3 +234,36 @@ class MaintenanceWindow(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Recurring windows from the policy are created once per occurrence.
     occurrence_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class Delivery(Base):
+    """One Slack effect Firebell owes, written in the same transaction as the change that causes it.
+
+    `key` names what it is (`page:…`, `live:incident 7`), so the same effect is owed once. The outbox
+    worker moves `pending` → `sending` (with a lease) → `sent` or `failed`; a transient failure goes
+    back to `pending` with a later `next_attempt_at`.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_state_next", "state", "next_attempt_at"),
+        Index("ix_deliveries_incident", "incident_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What earlier steps produced (a channel id, a message ts): a resumed delivery starts after them.
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16))  # pending, sending, sent, failed
+    # Bumped by every coalesced change, so a delivery that rendered an older state goes again.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))

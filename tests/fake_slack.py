@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Message:
     blocks: list[dict[str, Any]] | None
     thread_ts: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
 
 class FakeSlack:
@@ -88,6 +90,12 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {"SLEADS": ["ULEAD1", "ULEAD2"]}
         # A DM to one of these users fails with the given Slack error.
         self.dm_errors: dict[str, str] = {"UGONE": "user_not_found", "UBOT2": "cannot_dm_bot"}
+        # Faults for whole periods: every call answered with this HTTP status, or a share of calls failing.
+        self.down_status: int | None = None
+        self.random_faults: list[tuple[float, int]] = []
+        self.random = random.Random(7)
+        # Methods whose next call is carried out but whose answer never arrives (a lost response).
+        self.lose_answers: defaultdict[str, int] = defaultdict(int)
 
     # --- set-up helpers for tests -----------------------------------------------------------------
 
@@ -98,6 +106,17 @@ class FakeSlack:
              retry_after: int | None = None) -> None:
         for _ in range(times):
             self.failures[method].append(Injected(error, status, retry_after))
+
+    def go_down(self, status: int = 503) -> None:
+        """Slack answers every call with `status` until `come_back()`."""
+        self.down_status = status
+
+    def come_back(self) -> None:
+        self.down_status = None
+
+    def flaky(self, *faults: tuple[float, int]) -> None:
+        """Each call fails with (probability, status), e.g. (0.3, 429), (0.05, 500); none to stop."""
+        self.random_faults = list(faults)
 
     @property
     def url(self) -> str:
@@ -160,6 +179,16 @@ class FakeSlack:
         self.calls.append((method, args))
         if token != BOT_TOKEN:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.down_status is not None:
+            return web.Response(status=self.down_status, text="slack is down")
+        roll = self.random.random()
+        for probability, status in self.random_faults:
+            if roll < probability:
+                if status == 429:
+                    return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                             headers={"Retry-After": "1"})
+                return web.Response(status=status, text="upstream trouble")
+            roll -= probability
         if self.failures[method]:
             injected = self.failures[method].popleft()
             if injected.error == "disconnect":
@@ -184,6 +213,11 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "invalid_blocks", "detail": str(exc)})
         if "error" in result:
             return web.json_response({"ok": False, **result})
+        if self.lose_answers[method] > 0:
+            self.lose_answers[method] -= 1
+            assert request.transport is not None
+            request.transport.abort()  # done, but the caller never hears so
+            return web.Response(status=500)
         return web.json_response({"ok": True, **result})
 
     # --- Web API methods ----------------------------------------------------------------------------
@@ -274,8 +308,25 @@ class FakeSlack:
         text, blocks = self._message_content(args)
         ts = self._next_ts()
         channel = str(args["channel"])
-        self.messages[(channel, ts)] = Message(channel, ts, text, blocks, args.get("thread_ts"))
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        self.messages[(channel, ts)] = Message(channel, ts, text, blocks, args.get("thread_ts"), metadata=metadata)
         return {"channel": channel, "ts": ts, "message": {"text": text, "ts": ts}}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # The fake keeps a DM under the user's id, so the DM channel is named like the user.
+        return {"channel": {"id": str(args.get("users", ""))}}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not channel.startswith(("U", "W", "D")) and channel not in self.channels:
+            return {"error": "channel_not_found"}
+        found = sorted((m for m in self.messages.values() if m.channel == channel), key=lambda m: m.ts,
+                       reverse=True)[: int(args.get("limit", 100))]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return {"messages": [{"ts": m.ts, "text": m.text, **({"metadata": m.metadata}
+                              if with_metadata and m.metadata else {})} for m in found]}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel", "")), str(args.get("ts", "")))

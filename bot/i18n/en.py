@@ -49,6 +49,7 @@ EN: dict[str, str] = {
     "error.same_severity": "Incident #{number} is already {severity}.",
     "error.already_has_role": "<@{user}> is already {role} of incident #{number}.",
     "error.internal": "Something went wrong on our side and nothing was changed. Reference: `{ref}`.",
+    "error.database_unreachable": "Firebell cannot reach its database; nothing was recorded, please try again.",
     "error.slack_failed": "Slack refused `{method}` ({code}).",
     "error.form_title_required": "Give the incident a title.",
     "error.form_update_required": "Write the update.",

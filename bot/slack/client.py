@@ -25,6 +25,9 @@ from bot.logging import get_logger
 
 log = get_logger(__name__)
 
+# The metadata event type that carries an outbox delivery key on the messages Firebell posts.
+DELIVERY_EVENT = "firebell_delivery"
+
 
 @dataclass(frozen=True)
 class ReplyTarget:
@@ -43,8 +46,11 @@ class Notifier(Protocol):
     async def set_topic(self, channel_id: str, topic: str) -> None: ...
 
     async def post(
-        self, channel_id: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None
+        self, channel_id: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None,
+        *, delivery_key: str | None = None,
     ) -> str: ...
+
+    async def find_delivered(self, channel_id: str, delivery_key: str) -> str | None: ...
 
     async def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None: ...
 
@@ -59,8 +65,11 @@ class Notifier(Protocol):
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
-def build_web_client(token: str, base_url: str | None) -> AsyncWebClient:
-    kwargs: dict[str, Any] = {"token": token, "timeout": 10}
+def build_web_client(token: str, base_url: str | None, *, retry_in_place: bool = True,
+                     timeout: int = 10) -> AsyncWebClient:
+    """A Web API client. The outbox's client does not retry in place (`retry_in_place=False`): a
+    failed delivery goes back to the database with its next attempt time, so nothing waits in memory."""
+    kwargs: dict[str, Any] = {"token": token, "timeout": timeout}
     if base_url:
         kwargs["base_url"] = base_url
     client = AsyncWebClient(**kwargs)
@@ -68,8 +77,20 @@ def build_web_client(token: str, base_url: str | None) -> AsyncWebClient:
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
-    ]
+    ] if retry_in_place else []
     return client
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name in ("Retry-After", "retry-after"):
+        values = (headers or {}).get(name)
+        if values:
+            value = values[0] if isinstance(values, list) else values
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 class SlackNotifier:
@@ -85,7 +106,7 @@ class SlackNotifier:
             status = exc.response.status_code
             code = str(data.get("error", "unknown_error")) if isinstance(data, dict) else f"http_{status}"
             log.warning("slack_call_failed", method=method, code=code)
-            raise SlackCallFailed(method, code) from None
+            raise SlackCallFailed(method, code, retry_after=_retry_after(exc.response.headers)) from None
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             # Connection errors were already retried by the client's retry handlers.
             log.warning("slack_call_failed", method=method, code=type(exc).__name__)
@@ -108,9 +129,13 @@ class SlackNotifier:
         await self._call("conversations.setTopic", channel=channel_id, topic=topic[:250])
 
     async def post(
-        self, channel_id: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None
+        self, channel_id: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None,
+        *, delivery_key: str | None = None,
     ) -> str:
         kwargs: dict[str, Any] = {"channel": channel_id, "text": text}
+        if delivery_key:
+            # Read back by `find_delivered` after a crash or a lost answer, so nobody is paged twice.
+            kwargs["metadata"] = {"event_type": DELIVERY_EVENT, "event_payload": {"key": delivery_key}}
         if blocks is not None:
             kwargs["blocks"] = blocks
         if thread_ts:
@@ -124,6 +149,18 @@ class SlackNotifier:
             await self._call("conversations.join", channel=channel_id)
             data = await self._call("chat.postMessage", **kwargs)
         return str(data["ts"])
+
+    async def find_delivered(self, channel_id: str, delivery_key: str) -> str | None:
+        """The ts of a recent message Firebell posted with this delivery key, if Slack has it."""
+        if channel_id.startswith(("U", "W")):
+            opened = await self._call("conversations.open", users=channel_id)
+            channel_id = str(opened["channel"]["id"])
+        data = await self._call("conversations.history", channel=channel_id, limit=50, include_all_metadata=True)
+        for message in data.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == delivery_key:
+                return str(message["ts"])
+        return None
 
     async def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         kwargs: dict[str, Any] = {"channel": channel_id, "ts": ts, "text": text}

@@ -1,0 +1,290 @@
+"""The outbox worker: delivers what Firebell owes Slack until Slack accepts it or refuses it for good.
+
+Services call `Outbox.owe(session, key, kind, payload)` inside the transaction that changes state, so
+the effect and the change commit together. After the commit this process tries at once (the after-commit
+hook kicks a drain); a transient failure (429, 5xx, a network error) goes back to the table with its next
+attempt time, backed off with jitter and honouring Retry-After; a permanent one (`channel_not_found`,
+`user_not_found`, …) is settled as failed and handed to the kind's `on_failed` hook. A process that dies
+mid-delivery leaves a lease that runs out in seconds; the next drain, here or in another process, takes
+the delivery again and, for posts, first looks in Slack for the message it may already have sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.errors import SlackCallFailed
+from bot.logging import get_logger
+from storage.repositories import outbox as rows
+from storage.repositories.outbox import LEASE_EXPIRED
+
+log = get_logger(__name__)
+
+# Errors after which Slack may hold the message although we saw no answer.
+_UNCERTAIN = frozenset({LEASE_EXPIRED, "connection_error"})
+# Bugs and database trouble inside a handler are retried this often before the delivery is given up.
+MAX_INTERNAL_ATTEMPTS = 8
+
+
+class NotYet(Exception):
+    """The delivery depends on one not done yet (an announcement before its channel exists)."""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A claimed delivery as its handler sees it."""
+
+    id: int
+    key: str
+    kind: str
+    incident_id: int | None
+    payload: dict[str, Any]
+    progress: dict[str, Any]
+    attempts: int
+    revision: int
+    created_at: datetime
+    # An earlier attempt may have reached Slack (its sender died, or the network failed mid-call).
+    uncertain: bool
+
+
+Deliver = Callable[[Owed, "Steps"], Awaitable[None]]
+Settled = Callable[[Owed, AsyncSession, str | None], Awaitable[None]]
+
+
+@dataclass
+class Kind:
+    deliver: Deliver
+    on_sent: Settled | None = None
+    on_failed: Settled | None = None
+
+
+@dataclass
+class Steps:
+    """Results of finished steps (a channel id, a message ts), stored as they happen."""
+
+    outbox: Outbox
+    owed: Owed
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    async def save(self, **values: Any) -> None:
+        self.values.update(values)
+        async with self.outbox.sessions.begin() as session:
+            await rows.save_progress(self.owed.id, dict(self.values), session=session, worker=self.outbox.worker)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """2 s, 4 s, 8 s … up to a minute, with jitter so many deliveries do not return at once."""
+    seconds = min(60.0, 2.0 * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.5)
+    if retry_after is not None:
+        seconds = max(seconds, retry_after)
+    return timedelta(seconds=seconds)
+
+
+class Outbox:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        worker: str,
+        lease: timedelta = timedelta(seconds=15),
+        batch: int = 100,
+        concurrency: int = 8,
+        max_age: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.worker = worker
+        self.lease = lease
+        self.batch = batch
+        self.max_age = max_age
+        self.kinds: dict[str, Kind] = {}
+        self._limit = asyncio.Semaphore(concurrency)
+        self._drain: asyncio.Task[int] | None = None
+        self._again = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def on(self, kind: str, deliver: Deliver, *, on_sent: Settled | None = None,
+           on_failed: Settled | None = None) -> None:
+        self.kinds[kind] = Kind(deliver, on_sent, on_failed)
+
+    # --- owing ---------------------------------------------------------------------------------------
+
+    async def owe(
+        self,
+        session: AsyncSession,
+        key: str,
+        kind: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        incident_id: int | None = None,
+        coalesce: bool = False,
+        not_before: datetime | None = None,
+    ) -> None:
+        """Record an effect in the caller's transaction; it is attempted as soon as that commits."""
+        await rows.owe(session=session, key=key[:255], kind=kind, payload=payload or {}, now=self.clock.now(),
+                       incident_id=incident_id, coalesce=coalesce, not_before=not_before)
+        self._loop = asyncio.get_running_loop()
+        session.sync_session.info.setdefault(_KICKS, set()).add(self)
+
+    # --- draining ------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._drain is not None and not self._drain.done()
+
+    def kick(self) -> None:
+        """Deliver what is due now, in the background; a drain under way takes another turn."""
+        if self._closed:
+            return
+        if self.busy:
+            self._again = True
+            return
+        self._drain = asyncio.ensure_future(self.drain())
+
+    async def drain(self) -> int:
+        """Deliver everything due, batch after batch. Returns how many deliveries were attempted."""
+        done = 0
+        while True:
+            self._again = False
+            try:
+                claimed = await self._claim()
+            except Exception:
+                log.exception("outbox_claim_failed")
+                return done
+            if claimed:
+                await self._deliver_batch(claimed)
+                done += len(claimed)
+            elif not self._again:
+                return done
+
+    async def _claim(self) -> list[Owed]:
+        now = self.clock.now()
+        async with self.sessions.begin() as session:
+            claimed = await rows.claim(session=session, now=now, worker=self.worker, lease_until=now + self.lease,
+                                       limit=self.batch)
+        return [
+            Owed(id=d.id, key=d.key, kind=d.kind, incident_id=d.incident_id, payload=dict(d.payload or {}),
+                 progress=dict(d.progress or {}), attempts=d.attempts, revision=d.revision,
+                 created_at=d.created_at, uncertain=d.attempts > 1 and d.last_error in _UNCERTAIN)
+            for d in claimed
+        ]
+
+    async def _deliver_batch(self, claimed: list[Owed]) -> None:
+        # One incident's deliveries go in the order they were owed; incidents go side by side.
+        lanes: defaultdict[object, list[Owed]] = defaultdict(list)
+        for owed in sorted(claimed, key=lambda o: o.id):
+            lanes[owed.incident_id if owed.incident_id is not None else owed.id].append(owed)
+        renewing = asyncio.ensure_future(self._renew([o.id for o in claimed]))
+        try:
+            await asyncio.gather(*(self._run_lane(lane) for lane in lanes.values()))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _renew(self, ids: list[int]) -> None:
+        """Keep the lease while a slow batch runs, so no other process takes these deliveries."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            with contextlib.suppress(Exception):
+                async with self.sessions.begin() as session:
+                    await rows.renew(ids, session=session, worker=self.worker,
+                                     lease_until=self.clock.now() + self.lease)
+
+    async def _run_lane(self, lane: list[Owed]) -> None:
+        for owed in lane:
+            async with self._limit:
+                await self._deliver(owed)
+
+    async def _deliver(self, owed: Owed) -> None:
+        kind = self.kinds.get(owed.kind)
+        try:
+            if kind is None:
+                raise LookupError(f"no handler for delivery kind {owed.kind}")
+            await kind.deliver(owed, Steps(self, owed, dict(owed.progress)))
+        except NotYet:
+            await self._retry(owed, timedelta(seconds=1), "waiting")
+            return
+        except SlackCallFailed as exc:
+            if exc.transient and self.clock.now() - owed.created_at < self.max_age:
+                log.info("delivery_retry", key=owed.key, code=exc.code, attempt=owed.attempts)
+                await self._retry(owed, backoff(owed.attempts, exc.retry_after), exc.code)
+            else:
+                await self._fail(owed, kind, exc.code)
+            return
+        except Exception as exc:
+            log.exception("delivery_crashed", key=owed.key, attempt=owed.attempts)
+            if owed.attempts < MAX_INTERNAL_ATTEMPTS:
+                await self._retry(owed, backoff(owed.attempts), type(exc).__name__)
+            else:
+                await self._fail(owed, kind, "internal_error")
+            return
+        await self._settle(owed, kind)
+
+    async def _retry(self, owed: Owed, after: timedelta, error: str) -> None:
+        with contextlib.suppress(Exception):
+            async with self.sessions.begin() as session:
+                await rows.retry_at(owed.id, session=session, worker=self.worker, at=self.clock.now() + after,
+                                    error=error[:200])
+        # A database that failed here leaves the lease to run out; the delivery is taken again then.
+
+    async def _settle(self, owed: Owed, kind: Kind | None) -> None:
+        try:
+            async with self.sessions.begin() as session:
+                current = await rows.settle_sent(owed.id, session=session, worker=self.worker,
+                                                 revision=owed.revision, now=self.clock.now())
+                if kind is not None and kind.on_sent is not None:
+                    await kind.on_sent(owed, session, None)
+            if not current:
+                self.kick()  # a newer state was owed while this one went out
+        except Exception:
+            log.exception("delivery_settle_failed", key=owed.key)
+
+    async def _fail(self, owed: Owed, kind: Kind | None, code: str) -> None:
+        log.warning("delivery_failed", key=owed.key, code=code, attempts=owed.attempts)
+        try:
+            async with self.sessions.begin() as session:
+                if await rows.settle_failed(owed.id, session=session, worker=self.worker, now=self.clock.now(),
+                                            error=code) and kind is not None and kind.on_failed is not None:
+                    await kind.on_failed(owed, session, code)
+        except Exception:
+            log.exception("delivery_settle_failed", key=owed.key)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._drain is not None:
+            self._drain.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._drain
+
+
+_KICKS = "firebell.outbox.kicks"
+
+
+@event.listens_for(Session, "after_commit")
+def _kick_after_commit(session: Session) -> None:
+    for outbox in session.info.pop(_KICKS, ()):
+        if outbox._loop is not None:
+            outbox._loop.call_soon(outbox.kick)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_KICKS, None)

@@ -1,0 +1,150 @@
+"""The outbox (`deliveries`): Slack effects owed, claimed with a lease, settled once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Delivery
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+LEASE_EXPIRED = "lease_expired"
+
+
+async def owe(
+    *,
+    session: AsyncSession,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    incident_id: int | None = None,
+    not_before: datetime | None = None,
+    coalesce: bool = False,
+) -> None:
+    """Record an effect. The same key again is the same effect: a no-op, or with `coalesce` (latest
+    state wins) a request to deliver once more, rendering whatever the database holds by then."""
+    due = not_before or now
+    try:
+        async with session.begin_nested():
+            session.add(Delivery(key=key, kind=kind, incident_id=incident_id, payload=payload, progress={},
+                                 state=PENDING, revision=1, attempts=0, created_at=now, next_attempt_at=due))
+        return
+    except IntegrityError:
+        if not coalesce:
+            return
+    # Pending rows just take the new revision; settled ones are owed again; a row being sent keeps its
+    # state and its sender sees the new revision when it settles.
+    await session.execute(
+        update(Delivery).where(Delivery.key == key)
+        .values(revision=Delivery.revision + 1, payload=payload, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Delivery).where(Delivery.key == key, Delivery.state.in_([SENT, FAILED]))
+        .values(state=PENDING, attempts=0, next_attempt_at=due, settled_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim(
+    *, session: AsyncSession, now: datetime, worker: str, lease_until: datetime, limit: int
+) -> list[Delivery]:
+    """Claim due deliveries, and ones whose sender's lease ran out (it died), oldest first."""
+    claimed: list[Delivery] = []
+    for state_filter, noted in (
+        ((Delivery.state == PENDING, Delivery.next_attempt_at <= now), {}),
+        # Its sender died mid-delivery: Slack may have the message, so the next sender looks first.
+        ((Delivery.state == SENDING, Delivery.lease_until <= now), {"last_error": LEASE_EXPIRED}),
+    ):
+        room = limit - len(claimed)
+        if room <= 0:
+            break
+        ids = (
+            select(Delivery.id).where(*state_filter).order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(room).with_for_update(skip_locked=True).scalar_subquery()
+        )
+        result = await session.execute(
+            update(Delivery).where(Delivery.id.in_(ids))
+            .values(state=SENDING, claimed_by=worker, lease_until=lease_until, attempts=Delivery.attempts + 1,
+                    **noted)
+            .returning(Delivery)
+            .execution_options(synchronize_session=False)
+        )
+        claimed.extend(result.scalars().all())
+    return claimed
+
+
+async def renew(ids: Sequence[int], *, session: AsyncSession, worker: str, lease_until: datetime) -> None:
+    if ids:
+        await session.execute(
+            update(Delivery).where(Delivery.id.in_(list(ids)), Delivery.claimed_by == worker,
+                                   Delivery.state == SENDING)
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def save_progress(delivery_id: int, progress: dict[str, Any], *, session: AsyncSession, worker: str) -> None:
+    """Remember a finished step, so a resumed delivery starts after it."""
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
+        .values(progress=progress)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def settle_sent(
+    delivery_id: int, *, session: AsyncSession, worker: str, revision: int, now: datetime
+) -> bool:
+    """Mark sent; False (and pending again) when a newer state was owed while this one was sent."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker,
+                               Delivery.revision == revision)
+        .values(state=SENT, settled_at=now, lease_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return True
+    await retry_at(delivery_id, session=session, worker=worker, at=now, error=None)
+    return False
+
+
+async def retry_at(
+    delivery_id: int, *, session: AsyncSession, worker: str, at: datetime, error: str | None
+) -> None:
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
+        .values(state=PENDING, next_attempt_at=at, lease_until=None, last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def settle_failed(delivery_id: int, *, session: AsyncSession, worker: str, now: datetime, error: str) -> bool:
+    result = await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
+        .values(state=FAILED, settled_at=now, lease_until=None, last_error=error[:200])
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get(key: str, *, session: AsyncSession) -> Delivery | None:
+    return (await session.execute(select(Delivery).where(Delivery.key == key))).scalars().first()
+
+
+async def count_by_state(*, session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
+    return {state: int(n) for state, n in rows.all()}
+
+
+async def next_due(*, session: AsyncSession) -> datetime | None:
+    """When the soonest pending delivery falls due (to sleep until then)."""
+    return (await session.execute(
+        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == PENDING)
+    )).scalar_one_or_none()
