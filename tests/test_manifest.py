@@ -38,6 +38,9 @@ EXPECTED_BOT_SCOPES = {
     "channels:join",
     "usergroups:read",
     "usergroups:write",
+    "channels:history",
+    "im:history",
+    "im:write",
 }
 
 
