@@ -31,7 +31,9 @@ from bot.requests import RequestMemory
 from bot.scheduling.timers import TimerService
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack import deliveries
 from bot.slack.client import SlackNotifier, build_web_client
+from bot.slack.outbox import Outbox
 from storage.db import create_engine, create_session_factory, ping, upgrade_database
 
 log = get_logger(__name__)
@@ -60,6 +62,8 @@ class Firebell:
             await self.services.timers.tick()
         except Exception:
             log.exception("scheduler_tick_failed")
+        # Deliveries whose retry fell due, and ones a dead process left behind.
+        self.services.outbox.kick()
 
     def start_scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -88,6 +92,7 @@ class Firebell:
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        await self.services.outbox.close()
         tasks = list(self.services.background)
         for task in tasks:
             task.cancel()
@@ -111,9 +116,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(client)
     timers = TimerService(sessions, clock)
+    # The outbox's own client does not retry in place: a failed delivery waits in the database.
+    delivery_notifier = SlackNotifier(build_web_client(settings.slack_bot_token.get_secret_value(),
+                                                       settings.slack_api_url, retry_in_place=False))
+    outbox = Outbox(sessions, clock, worker=timers.worker)
+    deliveries.register(outbox, delivery_notifier)
     access = AccessControl(holder, notifier)
     deps = Deps(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier, catalog=catalog,
-                access=access)
+                access=access, outbox=outbox)
     incidents = IncidentService(deps)
     checklists = ChecklistService(deps)
     reminders = ReminderService(deps)
@@ -140,6 +150,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         sessions=sessions,
         client=client,
         notifier=notifier,
+        outbox=outbox,
         incidents=incidents,
         flows=flows,
         policy=holder,

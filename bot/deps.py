@@ -12,6 +12,7 @@ from bot.i18n import Catalog
 from bot.policy.loader import PolicyHolder
 from bot.scheduling.timers import TimerService
 from bot.slack.client import Notifier
+from bot.slack.outbox import Outbox
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Deps:
     notifier: Notifier
     catalog: Catalog
     access: AccessControl
+    outbox: Outbox
 
 
 class DomainService:
@@ -36,3 +38,4 @@ class DomainService:
         self.notifier = deps.notifier
         self.t = deps.catalog
         self.access = deps.access
+        self.outbox = deps.outbox

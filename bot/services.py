@@ -25,6 +25,7 @@ from bot.requests import RequestMemory
 from bot.scheduling.timers import TimerService
 from bot.settings import Settings
 from bot.slack.client import SlackNotifier
+from bot.slack.outbox import Outbox
 
 log = get_logger(__name__)
 
@@ -41,6 +42,7 @@ class Services:
     requests: RequestMemory
     client: AsyncWebClient
     notifier: SlackNotifier
+    outbox: Outbox
     incidents: IncidentService
     flows: IncidentFlows
     policy: PolicyHolder

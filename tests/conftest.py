@@ -258,7 +258,7 @@ class Harness:
         """Wait until every listener's post-ack work has finished."""
         deadline = time.monotonic() + timeout
         await asyncio.sleep(0.02)
-        while self.firebell.services.inflight:
+        while self.firebell.services.inflight or self.firebell.services.outbox.busy:
             if time.monotonic() > deadline:
                 raise AssertionError("post-ack work did not finish in time")
             await asyncio.sleep(0.01)
@@ -287,6 +287,7 @@ class Harness:
         if advance:
             self.clock.advance(**advance)
         fired = await self.firebell.services.timers.tick()
+        self.firebell.services.outbox.kick()  # as the scheduler's tick does: retries that fell due
         await self.settle()
         return fired
 

@@ -49,7 +49,9 @@ KO: dict[str, str] = {
     "error.same_severity": "#{number} 장애는 이미 {severity} 등급입니다.",
     "error.already_has_role": "<@{user}> 님은 이미 #{number} 장애의 {role}입니다.",
     "error.internal": "내부 오류가 발생했으며 아무것도 변경되지 않았습니다. 참조: `{ref}`.",
-    "error.database_unreachable": "Firebell이 데이터베이스에 연결할 수 없어 아무것도 기록되지 않았습니다. 다시 시도해 주세요.",
+    "error.database_unreachable": (
+        "Firebell이 데이터베이스에 연결할 수 없어 아무것도 기록되지 않았습니다. 다시 시도해 주세요."
+    ),
     "error.slack_failed": "Slack이 `{method}` 호출을 거부했습니다 ({code}).",
     "error.form_title_required": "장애 제목을 입력하세요.",
     "error.form_update_required": "업데이트 내용을 입력하세요.",

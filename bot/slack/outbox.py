@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import SlackCallFailed
 from bot.logging import get_logger
+from storage.models import Delivery
 from storage.repositories import outbox as rows
 from storage.repositories.outbox import LEASE_EXPIRED
 
@@ -40,6 +41,16 @@ MAX_INTERNAL_ATTEMPTS = 8
 
 class NotYet(Exception):
     """The delivery depends on one not done yet (an announcement before its channel exists)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # pending (to be retried), sending, sent, failed
+    error: str | None
+
+    @property
+    def sent(self) -> bool:
+        return self.state == rows.SENT
 
 
 @dataclass(frozen=True)
@@ -136,12 +147,16 @@ class Outbox:
         incident_id: int | None = None,
         coalesce: bool = False,
         not_before: datetime | None = None,
-    ) -> None:
-        """Record an effect in the caller's transaction; it is attempted as soon as that commits."""
+        kick: bool = True,
+    ) -> str:
+        """Record an effect in the caller's transaction; it is attempted as soon as that commits (by a
+        background drain, or with `kick=False` by the caller through `deliver_now`). Returns its key."""
         await rows.owe(session=session, key=key[:255], kind=kind, payload=payload or {}, now=self.clock.now(),
                        incident_id=incident_id, coalesce=coalesce, not_before=not_before)
-        self._loop = asyncio.get_running_loop()
-        session.sync_session.info.setdefault(_KICKS, set()).add(self)
+        if kick:
+            self._loop = asyncio.get_running_loop()
+            session.sync_session.info.setdefault(_KICKS, set()).add(self)
+        return key[:255]
 
     # --- draining ------------------------------------------------------------------------------------
 
@@ -174,11 +189,31 @@ class Outbox:
             elif not self._again:
                 return done
 
+    async def deliver_now(self, keys: list[str]) -> dict[str, Outcome]:
+        """Deliver these (just committed) deliveries in the caller's task and say how each went.
+
+        The request that owed them waits for them, so what it tells its person is true; were it to
+        die here, the rows are still owed and the next drain delivers them.
+        """
+        now = self.clock.now()
+        async with self.sessions.begin() as session:
+            claimed = await rows.claim_keys(keys, session=session, now=now, worker=self.worker,
+                                            lease_until=now + self.lease)
+        if claimed:
+            await self._deliver_batch(self._owed(claimed))
+        async with self.sessions() as session:
+            states = await rows.states_of(keys, session=session)
+        return {key: Outcome(*states.get(key, (rows.PENDING, None))) for key in keys}
+
     async def _claim(self) -> list[Owed]:
         now = self.clock.now()
         async with self.sessions.begin() as session:
             claimed = await rows.claim(session=session, now=now, worker=self.worker, lease_until=now + self.lease,
                                        limit=self.batch)
+        return self._owed(claimed)
+
+    @staticmethod
+    def _owed(claimed: list[Delivery]) -> list[Owed]:
         return [
             Owed(id=d.id, key=d.key, kind=d.kind, incident_id=d.incident_id, payload=dict(d.payload or {}),
                  progress=dict(d.progress or {}), attempts=d.attempts, revision=d.revision,

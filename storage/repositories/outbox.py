@@ -80,6 +80,29 @@ async def claim(
     return claimed
 
 
+async def claim_keys(
+    keys: Sequence[str], *, session: AsyncSession, now: datetime, worker: str, lease_until: datetime
+) -> list[Delivery]:
+    """Claim these deliveries, if they are pending and due (the request that owed them sends them)."""
+    if not keys:
+        return []
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.key.in_(list(keys)), Delivery.state == PENDING, Delivery.next_attempt_at <= now)
+        .values(state=SENDING, claimed_by=worker, lease_until=lease_until, attempts=Delivery.attempts + 1)
+        .returning(Delivery)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars().all())
+
+
+async def states_of(keys: Sequence[str], *, session: AsyncSession) -> dict[str, tuple[str, str | None]]:
+    """key → (state, last error) for these deliveries."""
+    rows = await session.execute(
+        select(Delivery.key, Delivery.state, Delivery.last_error).where(Delivery.key.in_(list(keys))))
+    return {key: (state, error) for key, state, error in rows.all()}
+
+
 async def renew(ids: Sequence[int], *, session: AsyncSession, worker: str, lease_until: datetime) -> None:
     if ids:
         await session.execute(
