@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.errors import UsageError
-from bot.incidents.render import update_modal
+from bot.incidents.modals import update_modal
 from bot.slack import ids
 from bot.slack.client import ReplyTarget
 from handlers.answering import answering, bind_incident

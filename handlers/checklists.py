@@ -16,12 +16,12 @@ from bot.checklists.commands import (
     ChecklistStatus,
     parse_checklist,
 )
-from bot.checklists.render import checklist_item_label, checklist_na_modal
+from bot.checklists.render import checklist_na_modal, history_text, overview_text, started_text, status_text
 from bot.checklists.service import DONE, NA, OPEN
-from bot.errors import FirebellError, UsageError
+from bot.errors import UsageError
 from bot.slack import ids
 from bot.slack.client import ReplyTarget
-from bot.slack.text import date_token, escape
+from bot.slack.text import escape
 from handlers.actions import reply_target as action_reply
 from handlers.answering import answer_text_command, answering, finish_log
 
@@ -38,64 +38,14 @@ async def run_checklist(services: Services, parsed: ChecklistCommand, command: d
     checklists, t = services.checklists, services.catalog
     match parsed:
         case ChecklistStart(name=name):
-            template = checklists.template(name)
-            channel = checklists.channel_for(template) or command.get("channel_id")
-            due = services.clock.now() + template.schedule.due_after if template.schedule else None
-            view = await checklists.start(name, actor=command["user_id"], channel_id=channel, due_at=due)
-            assert view is not None
-            return t("checklist.started", title=escape(view.run.title), id=view.run.id,
-                     channel=f" <#{channel}>" if channel else "")
+            view = await checklists.start_now(name, actor=command["user_id"],
+                                              command_channel=command.get("channel_id"))
+            return started_text(t, view)
         case ChecklistStatus(name=name):
-            if name is not None:
-                checklists.template(name)
-            runs = await checklists.open_runs(name)
-            if not runs:
-                return t("checklist.status_none")
-            lines = [t("checklist.status_header")]
-            for view in runs:
-                lines.append(t("checklist.run_line", id=view.run.id, title=escape(view.run.title), done=view.finished,
-                               total=len(view.states), state=t("checklist.state.open")))
-                missing = [checklist_item_label(view.run.items[i], i) for i in view.missing()]
-                if missing:
-                    lines.append(t("checklist.missing", items="; ".join(missing)))
-            return "\n".join(lines)
+            return status_text(t, await checklists.open_runs(name))
         case ChecklistHistory(name=name, count=count):
-            lines = [t("checklist.history_header", name=escape(name))]
-            for view, events in await checklists.history(name, count):
-                outcome = (t("checklist.outcome_completed", when=date_token(view.run.completed_at),
-                             user=view.run.completed_by or "?")
-                           if view.run.completed_at else t("checklist.state.open"))
-                lines.append(t("checklist.history_line", id=view.run.id, start=date_token(view.run.started_at),
-                               done=view.finished, total=len(view.states), outcome=outcome))
-                who = [f"{e.item_index + 1}: <@{e.by}> {e.action}" for e in events
-                       if e.item_index is not None and e.by]
-                if who:
-                    lines.append(t("checklist.history_who", who=", ".join(who)))
-            return "\n".join(lines)
-    # The overview: templates and today's runs.
-    templates = services.policy.policy.checklists
-    if not templates:
-        return t("checklist.none_configured")
-    lines = [t("checklist.templates_header")]
-    for name, template in templates.items():
-        schedule = ""
-        if template.schedule:
-            zone = template.schedule.timezone or services.policy.policy.timezone
-            schedule = t("checklist.schedule_note", cron=template.schedule.cron, zone=zone,
-                         channel=f"<#{channel}>" if (channel := checklists.channel_for(template))
-                         else t("checklist.no_channel"))
-        lines.append(t("checklist.template_line", name=name, title=escape(template.title),
-                       count=len(template.items), schedule=schedule))
-    lines.append(t("checklist.today_header"))
-    zone = services.policy.policy.zone
-    local_midnight = services.clock.now().astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    today = await checklists.runs_since(local_midnight)
-    if not today:
-        lines.append(t("checklist.none_today"))
-    for view in today:
-        lines.append(t("checklist.run_line", id=view.run.id, title=escape(view.run.title), done=view.finished,
-                       total=len(view.states), state=t(f"checklist.state.{view.run.state}")))
-    return "\n".join(lines)
+            return history_text(t, name, await checklists.history(name, count))
+    return overview_text(t, await checklists.overview())
 
 
 def toggled_items(body: dict[str, Any]) -> dict[int, str]:
@@ -114,7 +64,7 @@ def toggled_items(body: dict[str, Any]) -> dict[int, str]:
             if element.get("action_id") == ids.CHECKLIST_TOGGLE:
                 seen = {int(o["value"]) for o in element.get("initial_options") or []}
     changes = {index: DONE for index in selected - seen}
-    changes.update({index: OPEN for index in seen - selected})
+    changes |= {index: OPEN for index in seen - selected}
     return changes
 
 
@@ -155,9 +105,7 @@ async def on_mark_na(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
         value = str(body["actions"][0].get("value", ""))
         if not value.isdigit():
             raise UsageError("error.bad_number_generic", "usage.checklist", value=escape(value[:40]))
-        view = await services.checklists.view(int(value))
-        if view.run.state != "open":
-            raise FirebellError("error.run_closed", title=escape(view.run.title), id=view.run.id)
+        view = await services.checklists.open_view(int(value))
         await services.notifier.open_view(body["trigger_id"], checklist_na_modal(services.catalog, view))
 
 

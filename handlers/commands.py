@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.errors import UsageError
-from bot.escalation.render import pending_text
+from bot.escalation.render import status_message
 from bot.incidents.commands import (
     TITLE_LIMIT,
     Assign,
@@ -27,10 +27,16 @@ from bot.incidents.commands import (
     Show,
     Transition,
 )
-from bot.incidents.render import declare_modal, incident_list_text, incident_summary, summary_text, timeline_text
+from bot.incidents.modals import declare_modal
+from bot.incidents.render import (
+    declare_accepted,
+    incident_list_text,
+    reminder_cancelled,
+    reminder_set,
+    timeline_text,
+)
 from bot.slack.blocks import text_blocks
 from bot.slack.client import ReplyTarget
-from bot.slack.text import date_token
 from handlers.answering import answering, bind_incident, finish_log, render_error, reply_target
 
 if TYPE_CHECKING:
@@ -51,9 +57,8 @@ async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any)
         finish_log(context, "ok")
         return
     if isinstance(parsed, Declare):
-        accepted = t("declare.accepted", title=parsed.title, severity=parsed.severity)
-        if parsed.clipped:
-            accepted += "\n" + t("declare.title_clipped", limit=TITLE_LIMIT)
+        accepted = declare_accepted(t, title=parsed.title, severity=parsed.severity,
+                                    clipped_to=TITLE_LIMIT if parsed.clipped else None)
         await ack(response_type="ephemeral", text=accepted)
     else:
         await ack()
@@ -68,14 +73,7 @@ async def run_command(
     flows, incidents, t = services.flows, services.incidents, services.catalog
     actor = command["user_id"]
     channel_id = command.get("channel_id")
-    # Inside an incident channel, "update 12 users affected" is text, not incident #12.
-    if (
-        isinstance(parsed, Resolve | PostUpdate | Escalate)
-        and parsed.leading_token
-        and channel_id
-        and await incidents.by_channel(channel_id) is not None
-    ):
-        parsed = parsed.as_text_in_channel()
+    parsed = await incidents.interpret(parsed, channel_id)
     match parsed:
         case Declare(severity=severity, title=title):
             await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key)
@@ -100,16 +98,16 @@ async def run_command(
             incident = await incidents.find(None, channel_id, "usage.remind")
             bind_incident(incident.id)
             job = await services.reminders.remind(incident, when, text, actor)
-            await services.notifier.tell(reply, t("reminder.set", id=job.id, when=date_token(job.due_at)))
+            await services.notifier.tell(reply, reminder_set(t, job))
         case CancelReminder(reminder_id=reminder_id):
             incident = await incidents.find(None, channel_id, "usage.remind")
             bind_incident(incident.id)
             await services.reminders.cancel(reminder_id, incident)
-            await services.notifier.tell(reply, t("reminder.cancelled", id=reminder_id))
+            await services.notifier.tell(reply, reminder_cancelled(t, reminder_id))
         case PostUpdate(number=number, text=text):
             incident = await incidents.find(number, channel_id, "usage.update")
             bind_incident(incident.id)
-            await flows.post_update(incident.id, actor, text, reply)
+            await flows.post_status(incident.id, actor, text, reply)
         case ChangeSeverity(number=number, severity=severity):
             incident = await incidents.find(number, channel_id, "usage.severity")
             bind_incident(incident.id)
@@ -121,15 +119,8 @@ async def run_command(
         case Show(what="status", number=number):
             incident = await incidents.find(number, channel_id, "usage.status")
             bind_incident(incident.id)
-            details = await incidents.details(incident.id)
-            rendered = incident_summary(
-                t, services.severities, details.incident, roles=details.roles, last_update=details.last_update,
-                show_channel=True,
-            )
-            pending = pending_text(t, await services.timers.pending(incident.id),
-                                          details.incident.escalation_snapshot)
-            rendered += text_blocks(pending)
-            await services.notifier.tell(reply, summary_text(t, services.severities, incident), rendered)
+            text, blocks = status_message(t, services.severities, await incidents.status(incident.id))
+            await services.notifier.tell(reply, text, blocks)
         case Show(what=_, number=number):
             incident = await incidents.find(number, channel_id, "usage.timeline")
             bind_incident(incident.id)

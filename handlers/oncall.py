@@ -19,8 +19,14 @@ from bot.oncall.commands import (
     WhoIsOn,
     parse_oncall,
 )
-from bot.oncall.service import shifts_text
-from bot.slack.text import date_token
+from bot.oncall.render import (
+    my_shifts_text,
+    override_added_text,
+    overrides_text,
+    schedule_text,
+    swap_text,
+    who_is_on_text,
+)
 from handlers.answering import answer_text_command
 
 if TYPE_CHECKING:
@@ -37,56 +43,20 @@ async def run_oncall(services: Services, parsed: OnCallCommand, command: dict[st
     actor = command["user_id"]
     match parsed:
         case WhoIsOn():
-            rotations = services.policy.policy.rotations
-            if not rotations:
-                return t("oncall.none_configured")
-            lines = [t("oncall.header")]
-            for name in rotations:
-                current = await oncall.current(name)
-                following = await oncall.next_handoff(name)
-                lines.append(t(
-                    "oncall.now", rotation=name,
-                    user=f"<@{current.user_id}>" if current.user_id else t("oncall.nobody"),
-                    next=(f"{date_token(following.starts_at)} → "
-                          f"{f'<@{following.user_id}>' if following.user_id else t('oncall.nobody')}")
-                    if following else t("oncall.no_handoff"),
-                ))
-            return "\n".join(lines)
+            return who_is_on_text(t, await oncall.who_is_on())
         case Schedule(rotation=name, days=days):
-            shifts = await oncall.upcoming(name, days)
-            return "\n".join([t("oncall.schedule_header", rotation=name, days=days), *shifts_text(t, shifts)])
+            return schedule_text(t, name, days, await oncall.upcoming(name, days))
         case MyShifts():
-            mine = await oncall.shifts_of(actor)
-            if not mine:
-                return t("oncall.mine_none")
-            return "\n".join([t("oncall.mine_header")] + [
-                t("oncall.mine_item", rotation=name, start=date_token(s.starts_at), end=date_token(s.ends_at))
-                for name, s in mine
-            ])
+            return my_shifts_text(t, await oncall.shifts_of(actor))
         case AddOverride(rotation=name, user_id=user, span=span):
-            override = await oncall.add_override(name, user, span, actor)
-            return t("oncall.override_done", id=override.id, user=user, rotation=name,
-                     start=date_token(override.starts_at), end=date_token(override.ends_at))
+            return override_added_text(t, await oncall.add_override(name, user, span, actor))
         case RemoveOverride(override_id=override_id):
             await oncall.remove_override(override_id, actor)
             return t("oncall.override_removed", id=override_id)
         case ListOverrides(rotation=name):
-            overrides = await oncall.list_overrides(name)
-            if not overrides:
-                return t("oncall.overrides_none")
-            return "\n".join([t("oncall.overrides_header", rotation=name)] + [
-                t("oncall.overrides_item", id=o.id, user=o.user_id, start=date_token(o.starts_at),
-                  end=date_token(o.ends_at))
-                for o in overrides
-            ])
+            return overrides_text(t, name, await oncall.list_overrides(name))
         case Swap(rotation=name, first=first, second=second):
-            created = await oncall.swap(name, first, second, actor)
-            details = "; ".join(
-                t("oncall.swap_item", user=o.user_id, start=date_token(o.starts_at), end=date_token(o.ends_at),
-                  id=o.id)
-                for o in created
-            )
-            return t("oncall.swap_done", rotation=name, details=details)
+            return swap_text(t, name, await oncall.swap(name, first, second, actor))
     return t("usage.oncall")
 
 

@@ -60,7 +60,7 @@ async def on_declare_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[s
             severity=services.severities[severity.upper()].id,
             actor=actor,
             reply=reply,
-            commander_id=commander or actor,
+            commander_id=commander,
             service=clip(service, 200) if service else None,
             description=clip(description, UPDATE_LIMIT) if description else None,
             request_key=f"view:{view.get('id')}",
@@ -82,7 +82,7 @@ async def on_update_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[st
     async with answering(context, reply):
         number = int(metadata.get("incident", 0))
         bind_incident(number)
-        await services.flows.post_update(number, actor, clip(text, UPDATE_LIMIT), reply)
+        await services.flows.post_status(number, actor, clip(text, UPDATE_LIMIT), reply)
 
 
 def register(app: AsyncApp) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -23,8 +25,12 @@ from slack_sdk.models.views import View
 
 from bot.i18n import Catalog
 from bot.slack import ids
-from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks
+from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration
 from bot.slack.text import clip, date_token, escape
+
+if TYPE_CHECKING:
+    from bot.checklists.service import Overview, RunView
+    from storage.models import ChecklistEvent
 
 # Slack allows 10 options in one checkboxes element; longer lists get a button per item.
 CHECKBOX_LIMIT = 10
@@ -37,7 +43,7 @@ def checklist_item_label(item: dict[str, Any], index: int) -> str:
     return f"{index + 1}. {escape(str(item['text']))}{who}{optional}"
 
 
-def checklist_text(t: Catalog, view: Any) -> str:
+def checklist_text(t: Catalog, view: RunView) -> str:
     return t("checklist.fallback", title=escape(view.run.title), done=view.finished, total=len(view.states))
 
 
@@ -49,7 +55,7 @@ def _item_note(t: Catalog, state: Any) -> str:
     return ""
 
 
-def checklist_message(t: Catalog, view: Any) -> list[dict[str, Any]]:
+def checklist_message(t: Catalog, view: RunView) -> list[dict[str, Any]]:
     """One message per run: a checkbox per item (or a button when there are more than 10), progress, due time."""
     run, states = view.run, view.states
     progress = t("checklist.progress", done=view.finished, total=len(states))
@@ -95,7 +101,7 @@ def checklist_message(t: Catalog, view: Any) -> list[dict[str, Any]]:
     return dump_blocks(parts)
 
 
-def checklist_na_modal(t: Catalog, view: Any) -> dict[str, Any]:
+def checklist_na_modal(t: Catalog, view: RunView) -> dict[str, Any]:
     options = [
         Option(value=str(s.item_index),
                text=clip(f"{s.item_index + 1}. {view.run.items[s.item_index]['text']}", 75))
@@ -116,3 +122,94 @@ def checklist_na_modal(t: Catalog, view: Any) -> dict[str, Any]:
         ],
     )
     return modal.to_dict()
+
+
+# --- texts: notices in the run's thread and DMs ---------------------------------------------------------
+
+
+def _labels(view: RunView, indexes: Sequence[int]) -> str:
+    return "\n".join(checklist_item_label(view.run.items[i], i) for i in indexes)
+
+
+def completed_text(t: Catalog, view: RunView, actor: str, took: timedelta) -> str:
+    return t("checklist.completed", title=escape(view.run.title), user=actor, duration=format_duration(t, took))
+
+
+def overdue_text(t: Catalog, view: RunView) -> str:
+    return t("checklist.overdue", title=escape(view.run.title), done=view.finished, total=len(view.states),
+             missing=_labels(view, view.missing()))
+
+
+def overdue_owner_text(t: Catalog, view: RunView, indexes: Sequence[int]) -> str:
+    return t("checklist.overdue_owner", title=escape(view.run.title), items=_labels(view, indexes))
+
+
+def open_run_lines(t: Catalog, views: Sequence[RunView]) -> list[str]:
+    """For handoffs: open runs and how much is left."""
+    return [t("checklist.open_line", title=escape(v.run.title), done=v.finished, total=len(v.states),
+              channel=f" <#{v.run.channel_id}>" if v.run.channel_id else "")
+            for v in views]
+
+
+# --- texts: answers to /checklist ----------------------------------------------------------------------
+
+
+def _channel_note(channel: str | None) -> str:
+    return f" <#{channel}>" if channel else ""
+
+
+def _run_line(t: Catalog, view: RunView) -> str:
+    return t("checklist.run_line", id=view.run.id, title=escape(view.run.title), done=view.finished,
+             total=len(view.states), state=t(f"checklist.state.{view.run.state}"))
+
+
+def started_text(t: Catalog, view: RunView) -> str:
+    return t("checklist.started", title=escape(view.run.title), id=view.run.id,
+             channel=_channel_note(view.run.channel_id))
+
+
+def status_text(t: Catalog, views: Sequence[RunView]) -> str:
+    """Open runs, each with what is still missing."""
+    if not views:
+        return t("checklist.status_none")
+    lines = [t("checklist.status_header")]
+    for view in views:
+        lines.append(_run_line(t, view))
+        missing = [checklist_item_label(view.run.items[i], i) for i in view.missing()]
+        if missing:
+            lines.append(t("checklist.missing", items="; ".join(missing)))
+    return "\n".join(lines)
+
+
+def history_text(t: Catalog, name: str, runs: Sequence[tuple[RunView, Sequence[ChecklistEvent]]]) -> str:
+    """The last runs of a template: when each completed and who changed which item."""
+    lines = [t("checklist.history_header", name=escape(name))]
+    for view, events in runs:
+        outcome = (t("checklist.outcome_completed", when=date_token(view.run.completed_at),
+                     user=view.run.completed_by or "?")
+                   if view.run.completed_at else t("checklist.state.open"))
+        lines.append(t("checklist.history_line", id=view.run.id, start=date_token(view.run.started_at),
+                       done=view.finished, total=len(view.states), outcome=outcome))
+        who = [f"{e.item_index + 1}: <@{e.by}> {e.action}" for e in events if e.item_index is not None and e.by]
+        if who:
+            lines.append(t("checklist.history_who", who=", ".join(who)))
+    return "\n".join(lines)
+
+
+def overview_text(t: Catalog, overview: Overview) -> str:
+    """The templates (with their schedules) and today's runs."""
+    if not overview.templates:
+        return t("checklist.none_configured")
+    lines = [t("checklist.templates_header")]
+    for entry in overview.templates:
+        template, schedule = entry.template, ""
+        if template.schedule:
+            schedule = t("checklist.schedule_note", cron=template.schedule.cron, zone=entry.zone,
+                         channel=f"<#{entry.channel}>" if entry.channel else t("checklist.no_channel"))
+        lines.append(t("checklist.template_line", name=entry.name, title=escape(template.title),
+                       count=len(template.items), schedule=schedule))
+    lines.append(t("checklist.today_header"))
+    if not overview.today:
+        lines.append(t("checklist.none_today"))
+    lines.extend(_run_line(t, view) for view in overview.today)
+    return "\n".join(lines)

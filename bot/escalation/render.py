@@ -1,10 +1,11 @@
-"""Block Kit as pure functions. Built with slack_sdk.models, whose to_dict() validates every block."""
+"""What escalation says, as pure functions: pages (Block Kit, built with slack_sdk.models, whose to_dict()
+validates every block), the posts around them, and the report to whoever escalated."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -18,12 +19,67 @@ from slack_sdk.models.blocks import (
 
 from bot.i18n import Catalog
 from bot.incidents.lifecycle import Status
-from bot.incidents.render import severity_label, status_label
-from bot.incidents.severity import SeverityTable
+from bot.incidents.render import incident_summary, severity_label, status_label, summary_text
+from bot.incidents.severity import Severity, SeverityTable
 from bot.slack import ids
-from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration
+from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration, text_blocks
 from bot.slack.text import clip, date_token, escape
 from storage.models import Incident
+
+if TYPE_CHECKING:
+    from bot.incidents.service import IncidentStatus
+
+
+def tier_label(t: Catalog, tier: dict[str, Any], number: int | None) -> str:
+    """A tier's name from the policy, else its position ("Tier 2"); empty for the unnumbered manager tier."""
+    return tier.get("name") or (t("page.tier_number", tier=number) if number else "")
+
+
+def page_reason(t: Catalog, severity: Severity | None, payload: dict[str, Any], actor: str | None = None) -> str:
+    """Why a tier is paged: someone escalated by hand, or nobody acknowledged in time."""
+    if payload.get("reason") == "manual":
+        text = payload.get("text") or t("page.reason.no_reason")
+        return t("page.reason.manual", user=actor or payload.get("actor", ""), reason=text)
+    target = format_duration(t, severity.ack_within) if severity else "?"
+    return t("page.reason.ack_timeout", target=target)
+
+
+def declare_reason(t: Catalog, severities: SeverityTable, severity_id: str) -> str:
+    return t("page.reason.declare", severity=severity_label(t, severities, severity_id))
+
+
+def paged_post(t: Catalog, tier_name: str, mentions: str, reason: str) -> str:
+    """The post in a channel that says who is being paged, and why."""
+    return t("post.paged", tier=tier_name, mentions=mentions, reason=reason)
+
+
+def failures_list(failed: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{target} ({reason})" for target, reason in failed)
+
+
+def page_failures_text(t: Catalog, number: int, failed: Sequence[tuple[str, str]]) -> str:
+    """For the commander: who could not be paged, with Slack's reason."""
+    return t("post.page_failed", number=number, failures=failures_list(failed))
+
+
+def resolve_target(t: Catalog, severity: Severity | None) -> str:
+    return format_duration(t, severity.resolve_within) if severity else "?"
+
+
+def resolve_breach_text(t: Catalog, number: int, target: str) -> str:
+    return t("post.resolve_breach", number=number, target=target)
+
+
+def nudge_text(t: Catalog, number: int, window: timedelta) -> str:
+    return t("post.nudge", number=number, window=format_duration(t, window))
+
+
+def escalate_report(t: Catalog, number: int, sent: Sequence[str], failed: Sequence[tuple[str, str]]) -> str:
+    """The answer to whoever escalated: who was paged, and who could not be."""
+    reached = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else f"<#{u}>" for u in sent) or "—"
+    if failed:
+        return t("done.escalate_failed", number=number, sent=reached, failed=failures_list(failed))
+    return t("done.escalate", number=number, sent=reached)
 
 
 def page_text(t: Catalog, severities: SeverityTable, incident: Incident, reason: str) -> str:
@@ -85,7 +141,7 @@ def pending_text(t: Catalog, jobs: Sequence[Any], snapshot: dict[str, Any] | Non
         tier_index = int((job.payload or {}).get("tier", 0))
         name = ""
         if job.kind == "escalate" and tier_index < len(tiers):
-            name = tiers[tier_index].get("name") or t("page.tier_number", tier=tier_index + 1)
+            name = tier_label(t, tiers[tier_index], tier_index + 1)
         if key not in t.keys:
             continue
         text = escape(clip(str((job.payload or {}).get("text", "")), 200))
@@ -93,3 +149,12 @@ def pending_text(t: Catalog, jobs: Sequence[Any], snapshot: dict[str, Any] | Non
     if len(lines) == 1:
         lines.append(t("status.pending.none"))
     return "\n".join(lines)
+
+
+def status_message(t: Catalog, severities: SeverityTable, status: IncidentStatus) -> tuple[str, list[dict[str, Any]]]:
+    """`/incident status`: the live message with its channel, then what is scheduled (pages first of all)."""
+    details = status.details
+    blocks = incident_summary(t, severities, details.incident, roles=details.roles,
+                              last_update=details.last_update, show_channel=True)
+    blocks += text_blocks(pending_text(t, status.pending, details.incident.escalation_snapshot))
+    return summary_text(t, severities, details.incident), blocks

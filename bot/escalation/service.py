@@ -13,22 +13,29 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
 from bot.deps import Deps, DomainService
 from bot.errors import InvalidTransition, NotFound, SlackCallFailed
-from bot.escalation.render import page_message, page_text
+from bot.escalation.render import (
+    declare_reason,
+    nudge_text,
+    page_failures_text,
+    page_message,
+    page_reason,
+    page_text,
+    paged_post,
+    resolve_breach_text,
+    resolve_target,
+    tier_label,
+)
 from bot.incidents.deadlines import ESCALATE, RESOLVE_DEADLINE, UPDATE_NUDGE, tier_data
 from bot.incidents.lifecycle import OPEN_STATUSES, Status
-from bot.incidents.render import severity_label
 from bot.incidents.service import IncidentService
 from bot.logging import get_logger
 from bot.oncall.service import OnCallService
 from bot.scheduling.timers import Firing
-from bot.slack.blocks import format_duration
-from storage.models import Incident, Page
+from storage.models import Incident
 from storage.repositories import incidents as repo
+from storage.repositories import pages
 
 log = get_logger(__name__)
 
@@ -54,25 +61,15 @@ class EscalationService(DomainService):
 
     async def _claim_page(self, key: str, incident: Incident, purpose: str, tier: int | None, target: str,
                           via: str) -> int | None:
-        """Write the page row first; None when this exact page was already made."""
-        try:
-            async with self.sessions.begin() as session:
-                page = Page(idempotency_key=key[:250], incident_id=incident.id, purpose=purpose, tier=tier,
-                            target=target, via=via, status="sending", at=self.clock.now())
-                session.add(page)
-                await session.flush()
-                return page.id
-        except IntegrityError:
-            return None
+        """Write the page row first, in its own transaction; None when this exact page was already made."""
+        async with self.sessions.begin() as session:
+            return await pages.claim_page(key, session=session, incident_id=incident.id, purpose=purpose, tier=tier,
+                                          target=target, via=via, at=self.clock.now())
 
     async def _settle_page(self, page_id: int, incident: Incident, target: str, via: str, tier: int | None,
                            error: str | None) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(
-                update(Page).where(Page.id == page_id)
-                .values(status="failed" if error else "sent", reason=error)
-                .execution_options(synchronize_session=False)
-            )
+            await pages.settle_page(page_id, session=session, error=error)
             await repo.add_timeline(
                 incident.id, session=session, at=self.clock.now(), actor_id=None,
                 kind="page_failed" if error else "paged",
@@ -96,11 +93,7 @@ class EscalationService(DomainService):
 
     async def already_paged(self, incident_id: int) -> list[str]:
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(Page.target).where(Page.incident_id == incident_id, Page.status == "sent", Page.via == "dm")
-                .order_by(Page.id)
-            )
-            return list(dict.fromkeys(rows.scalars()))
+            return await pages.dm_targets_paged(incident_id, session=session)
 
     async def page_tier(
         self,
@@ -116,7 +109,7 @@ class EscalationService(DomainService):
         """Page every target of a tier: DMs to people (groups expanded), posts to channels, a mention."""
         report = PageReport()
         notify = set(tier.get("notify", ["dm", "mention"]))
-        tier_name = tier.get("name") or (self.t("page.tier_number", tier=tier_number) if tier_number else "")
+        tier_name = tier_label(self.t, tier, tier_number)
         paged_before = await self.already_paged(incident.id)
         people: list[str] = list(tier.get("users", []))
         # A rotation resolves to whoever is on call at paging time, overrides included.
@@ -153,13 +146,12 @@ class EscalationService(DomainService):
                 await self._deliver(f"{key}:{person}:dm", incident, purpose, tier_number, person, "dm",
                                     lambda p=person: self.notifier.post(p, text, page_blocks), report)
         for channel in tier.get("channels", []):
-            text = self.t("post.paged", tier=tier_name, mentions=f"<#{incident.channel_id or channel}>",
-                          reason=reason)
+            text = paged_post(self.t, tier_name, f"<#{incident.channel_id or channel}>", reason)
             await self._deliver(f"{key}:{channel}:channel", incident, purpose, tier_number, channel, "channel",
                                 lambda c=channel, x=text: self.notifier.post(c, x), report)
         if "mention" in notify and incident.channel_id and mentions:
             channel_id = incident.channel_id
-            text = self.t("post.paged", tier=tier_name, mentions=" ".join(mentions), reason=reason)
+            text = paged_post(self.t, tier_name, " ".join(mentions), reason)
             await self._deliver(f"{key}:{channel_id}:mention", incident, purpose, tier_number, channel_id,
                                 "mention", lambda: self.notifier.post(channel_id, text), report)
         if report.failed:
@@ -167,8 +159,7 @@ class EscalationService(DomainService):
         return report
 
     async def _tell_commander_of_failures(self, incident: Incident, report: PageReport) -> None:
-        failures = ", ".join(f"{target} ({reason})" for target, reason in report.failed)
-        text = self.t("post.page_failed", number=incident.id, failures=failures)
+        text = page_failures_text(self.t, incident.id, report.failed)
         where = incident.commander_id or incident.channel_id
         if where is None:
             return
@@ -188,12 +179,7 @@ class EscalationService(DomainService):
             return None
 
     def _reason(self, incident: Incident, payload: dict[str, Any], actor: str | None = None) -> str:
-        severity = self.policy.severities.get(incident.severity)
-        if payload.get("reason") == "manual":
-            text = payload.get("text") or self.t("page.reason.no_reason")
-            return self.t("page.reason.manual", user=actor or payload.get("actor", ""), reason=text)
-        target = format_duration(self.t, severity.ack_within) if severity else "?"
-        return self.t("page.reason.ack_timeout", target=target)
+        return page_reason(self.t, self.policy.severities.get(incident.severity), payload, actor)
 
     async def _page_and_plan_next(
         self, incident: Incident, tier_index: int, round_index: int, *, key: str, reason: str,
@@ -204,20 +190,23 @@ class EscalationService(DomainService):
         tier = tiers[tier_index]
         report = await self.page_tier(incident, tier, tier_number=tier_index + 1, key=key, purpose="escalation",
                                       reason=reason, late_by=late_by)
-        await self.incidents.record_escalation(incident.id, level=tier_index + 1, round_index=round_index)
         following: tuple[int, int] | None = None
         if tier_index + 1 < len(tiers):
             following = (tier_index + 1, round_index)
         elif round_index < int(snapshot.get("repeat", 0)):
             following = (0, round_index + 1)
-        if following is not None:
-            due = self.clock.now() + timedelta(seconds=int(tier.get("wait_seconds", 900)))
-            if not report.sent:
-                due = self.clock.now()  # nobody could be reached: the next tier now, not after the wait
-            await self.timers.schedule(
-                ESCALATE, due, {"tier": following[0], "round": following[1], "reason": "ack_timeout"},
-                incident_id=incident.id, dedupe_key=next_key,
-            )
+        # The tier paged and the next one planned commit together, after the Slack calls.
+        async with self.sessions.begin() as session:
+            await self.incidents.record_escalation(incident.id, level=tier_index + 1, round_index=round_index,
+                                                   session=session)
+            if following is not None:
+                due = self.clock.now() + timedelta(seconds=int(tier.get("wait_seconds", 900)))
+                if not report.sent:
+                    due = self.clock.now()  # nobody could be reached: the next tier now, not after the wait
+                await self.timers.schedule(
+                    ESCALATE, due, {"tier": following[0], "round": following[1], "reason": "ack_timeout"},
+                    incident_id=incident.id, dedupe_key=next_key, session=session,
+                )
         return report
 
     async def fire_escalation(self, firing: Firing) -> str:
@@ -241,9 +230,8 @@ class EscalationService(DomainService):
         incident = await self._incident_or_none(firing)
         if incident is None or incident.status not in OPEN_STATUSES:
             return "skipped_resolved"
-        severity = self.policy.severities.get(incident.severity)
-        target = format_duration(self.t, severity.resolve_within) if severity else "?"
-        warning = self.t("post.resolve_breach", number=incident.id, target=target)
+        target = resolve_target(self.t, self.policy.severities.get(incident.severity))
+        warning = resolve_breach_text(self.t, incident.id, target)
         async with self.sessions.begin() as session:
             await repo.add_timeline(incident.id, session=session, at=self.clock.now(), actor_id=None,
                                     kind="resolve_breach", data={"target": target})
@@ -273,17 +261,16 @@ class EscalationService(DomainService):
             await self.timers.schedule(UPDATE_NUDGE, last + severity.update_every, {}, incident_id=incident.id,
                                        dedupe_key=f"job:{firing.id}:next")
             return "updated_recently"
-        window = format_duration(self.t, severity.update_every)
         commander = incident.commander_id or incident.declared_by
-        text = self.t("post.nudge", number=incident.id, window=window)
+        text = nudge_text(self.t, incident.id, severity.update_every)
         report = PageReport()
         await self._deliver(f"job:{firing.id}:{commander}:nudge", incident, "nudge", None, commander, "dm",
                             lambda: self.notifier.post(commander, text), report)
         async with self.sessions.begin() as session:
             await repo.add_timeline(incident.id, session=session, at=now, actor_id=None, kind="nudged",
                                     data={"target": commander})
-        await self.timers.schedule(UPDATE_NUDGE, now + severity.update_every, {}, incident_id=incident.id,
-                                   dedupe_key=f"job:{firing.id}:next")
+            await self.timers.schedule(UPDATE_NUDGE, now + severity.update_every, {}, incident_id=incident.id,
+                                       dedupe_key=f"job:{firing.id}:next", session=session)
         return "nudged"
 
     # --- on demand ------------------------------------------------------------------------------------------
@@ -293,28 +280,28 @@ class EscalationService(DomainService):
         severity = self.policy.policy.severity(incident.severity)
         if severity is None or severity.notify_on_declare is None:
             return None
-        label = severity_label(self.t, self.policy.severities, incident.severity)
         return await self.page_tier(incident, tier_data(severity.notify_on_declare), tier_number=None,
                                     key=f"declare:{incident.id}", purpose="declare",
-                                    reason=self.t("page.reason.declare", severity=label))
+                                    reason=declare_reason(self.t, self.policy.severities, incident.severity))
 
     async def escalate(self, number: int, actor: str, reason: str | None, request_key: str | None) -> PageReport:
         """Page the next tier now (`/incident escalate`, the Escalate button)."""
         await self.incidents.access.require("escalate", actor)
-        incident = await self.incidents.get(number)
-        if incident.status not in OPEN_STATUSES:
-            raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
-                                    action="escalate")
-        snapshot = incident.escalation_snapshot
-        if not snapshot or not snapshot.get("tiers"):
-            raise InvalidTransition("error.no_escalation_policy", number=number, severity=incident.severity)
-        await self.timers.cancel(number, (ESCALATE,))
+        # Read, stop the timed escalation and note the manual one in one unit of work; page after it.
+        async with self.sessions.begin() as session:
+            incident = await self.incidents.get(number, session=session)
+            if incident.status not in OPEN_STATUSES:
+                raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
+                                        action="escalate")
+            snapshot = incident.escalation_snapshot
+            if not snapshot or not snapshot.get("tiers"):
+                raise InvalidTransition("error.no_escalation_policy", number=number, severity=incident.severity)
+            await self.timers.cancel(number, (ESCALATE,), session=session)
+            await repo.add_timeline(number, session=session, at=self.clock.now(), actor_id=actor, kind="escalated",
+                                    data={"text": reason or ""})
         tier_index, round_index = incident.escalation_level, incident.escalation_round
         if tier_index >= len(snapshot["tiers"]):
             tier_index, round_index = 0, round_index + 1
-        async with self.sessions.begin() as session:
-            await repo.add_timeline(number, session=session, at=self.clock.now(), actor_id=actor, kind="escalated",
-                                    data={"text": reason or ""})
         key = f"manual:{request_key or uuid.uuid4().hex}"
         payload = {"reason": "manual", "text": reason, "actor": actor}
         return await self._page_and_plan_next(

@@ -1,6 +1,7 @@
-"""Orchestration: a service call, then what Slack must show for it.
+"""What Slack must show after an incident decision: call the service, render, hand it to the notifier.
 
-Everything here runs after the Slack request was acknowledged. Every Slack failure is caught
+Decisions and records live in bot/incidents/service.py, texts and blocks in render.py; this module only
+sequences them. Everything here runs after the Slack request was acknowledged. Every Slack failure is caught
 per step, recorded on the timeline and told to the person who asked; the database is the truth.
 """
 
@@ -13,18 +14,35 @@ from typing import Any
 
 from bot.checklists.service import ChecklistService
 from bot.errors import SlackCallFailed
+from bot.escalation.render import escalate_report
 from bot.escalation.service import EscalationService
 from bot.i18n import Catalog
-from bot.incidents.render import incident_summary, postmortem_due, severity_label, summary_text, topic_text
+from bot.incidents.lifecycle import Action
+from bot.incidents.render import (
+    Notice,
+    assign_notice,
+    declared_text,
+    declared_without_channel,
+    feed_announcement,
+    incident_summary,
+    maintenance_note,
+    resolve_notice,
+    severity_notice,
+    step_failed,
+    summary_text,
+    topic_text,
+    transition_notice,
+    update_notice,
+    user_mentions,
+)
 from bot.incidents.roles import Role
 from bot.incidents.service import IncidentService
-from bot.incidents.severity import Broadcast, SeverityTable
+from bot.incidents.severity import SeverityTable
 from bot.logging import get_logger
 from bot.maintenance.service import MaintenanceService
 from bot.policy.loader import PolicyHolder
-from bot.slack.blocks import text_blocks
 from bot.slack.client import Notifier, ReplyTarget
-from bot.slack.text import date_token, escape, incident_channel_name
+from bot.slack.text import incident_channel_name
 from storage.models import Incident
 
 log = get_logger(__name__)
@@ -77,7 +95,7 @@ class IncidentFlows:
             return await step()
         except SlackCallFailed as exc:
             await self.service.note_failure(number, method=exc.method, code=exc.code)
-            await self.tell(reply, self.t(failure_key, number=number, code=exc.code, **params))
+            await self.tell(reply, step_failed(self.t, failure_key, number=number, code=exc.code, **params))
             return None
 
     # --- declare ---------------------------------------------------------------------------------
@@ -112,7 +130,7 @@ class IncidentFlows:
             people = sorted({actor, incident.commander_id or actor})
             await self._slack_step(
                 number, reply, lambda: self.notifier.invite(channel_id, people), "declare.invite_failed",
-                users=", ".join(f"<@{p}>" for p in people),
+                users=user_mentions(people),
             )
             incident = await self.service.get(number)
             await self._slack_step(
@@ -139,7 +157,7 @@ class IncidentFlows:
         await self.checklists.attach_to_incident(incident, channel_id, actor)
         await self._note_maintenance(incident, reply)
         if channel_id is not None:
-            await self.tell(reply, self.t("declare.done", number=number, channel=channel_id))
+            await self.tell(reply, declared_text(self.t, number, channel_id))
         return await self.service.get(number)
 
     async def _create_channel(self, incident: Incident, reply: ReplyTarget) -> str | None:
@@ -156,28 +174,19 @@ class IncidentFlows:
             await self.service.record_channel(incident.id, channel_id=channel_id, channel_name=name)
             return channel_id
         await self.service.note_failure(incident.id, method="conversations.create", code=last_code)
-        await self.tell(reply, self.t("declare.done_no_channel", number=incident.id, code=last_code))
+        await self.tell(reply, declared_without_channel(self.t, incident.id, last_code))
         return None
 
     async def _note_maintenance(self, incident: Incident, reply: ReplyTarget) -> None:
         """An incident on a service under maintenance may be the maintenance itself: say so."""
         window = await self.maintenance.active_for(incident.service) if incident.service else None
         if window is not None:
-            await self._announce(incident, reply, self.t(
-                "maintenance.incident_note", service=escape(incident.service or ""), id=window.id,
-                title=escape(window.title), end=date_token(window.ends_at)))
+            await self._announce(incident, reply, maintenance_note(self.t, incident, window))
 
     async def _announce_in_feed(self, incident: Incident, reply: ReplyTarget) -> None:
         assert self.feed_channel is not None
         feed = self.feed_channel
-        severity = self.severities.get(incident.severity)
-        summary = incident_summary(self.t, self.severities, incident, show_channel=True)
-        text = summary_text(self.t, self.severities, incident)
-        if severity is not None and severity.broadcast is not Broadcast.NONE:
-            label = severity_label(self.t, self.severities, incident.severity)
-            broadcast = self.t(f"broadcast.{severity.broadcast.value}", severity=label)
-            text = f"{broadcast} {text}"
-            summary = text_blocks(broadcast) + summary
+        text, summary = feed_announcement(self.t, self.severities, incident)
         ts = await self._slack_step(
             incident.id, reply, lambda: self.notifier.post(feed, text, summary), "declare.feed_failed",
             channel=feed,
@@ -204,7 +213,7 @@ class IncidentFlows:
                 )
                 await self._slack_step(
                     number, reply,
-                    lambda c=channel_id, s=ts, r=rendered: self.notifier.update(c, s, text, r),
+                    lambda c=channel_id, s=ts, r=rendered: self.notifier.edit_message(c, s, text, r),
                     "notice.update_failed",
                 )
             if topic and incident.channel_id:
@@ -229,64 +238,54 @@ class IncidentFlows:
         if reply.channel_id != incident.channel_id:
             await self.tell(reply, text)
 
+    async def _tell_change(self, incident: Incident, reply: ReplyTarget, notice: Notice, *, topic: bool) -> None:
+        """Announce a change, bring the live messages up to date, and confirm to whoever made it."""
+        await self._announce(incident, reply, notice.post)
+        await self.refresh(incident.id, reply, topic=topic)
+        await self._confirm(incident, reply, notice.done)
+
     # --- lifecycle actions -------------------------------------------------------------------------
 
     async def acknowledge(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
         incident = await self.service.acknowledge(number, actor)
-        await self._announce(incident, reply, self.t("post.ack", user=actor))
-        await self.refresh(number, reply, topic=True)
-        await self._confirm(incident, reply, self.t("done.ack", number=number))
+        await self._tell_change(incident, reply, transition_notice(self.t, Action.ACK, number, actor), topic=True)
         return incident
 
     async def mitigate(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
         incident = await self.service.mitigate(number, actor)
-        await self._announce(incident, reply, self.t("post.mitigate", user=actor))
-        await self.refresh(number, reply, topic=True)
-        await self._confirm(incident, reply, self.t("done.mitigate", number=number))
+        await self._tell_change(incident, reply, transition_notice(self.t, Action.MITIGATE, number, actor),
+                                topic=True)
         return incident
 
     async def resolve(self, number: int, actor: str, summary: str | None, reply: ReplyTarget) -> Incident:
         incident = await self.service.resolve(number, actor, summary)
-        text = (
-            self.t("post.resolve_summary", user=actor, summary=escape(summary))
-            if summary
-            else self.t("post.resolve", user=actor)
-        )
-        assert incident.resolved_at is not None
-        await self._announce(incident, reply, f"{text}\n{postmortem_due(self.t, incident.resolved_at)}")
-        await self.refresh(number, reply, topic=True)
-        await self._confirm(incident, reply, self.t("done.resolve", number=number))
+        await self._tell_change(incident, reply, resolve_notice(self.t, incident, actor, summary), topic=True)
         return incident
 
     async def reopen(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
         incident = await self.service.reopen(number, actor)
-        await self._announce(incident, reply, self.t("post.reopen", user=actor))
-        await self.refresh(number, reply, topic=True)
-        await self._confirm(incident, reply, self.t("done.reopen", number=number))
+        await self._tell_change(incident, reply, transition_notice(self.t, Action.REOPEN, number, actor), topic=True)
         return incident
 
-    async def post_update(self, number: int, actor: str, text: str, reply: ReplyTarget) -> Incident:
-        incident = await self.service.post_update(number, actor, text)
-        await self._announce(incident, reply, self.t("post.update", user=actor, text=escape(text)))
+    async def post_status(self, number: int, actor: str, text: str, reply: ReplyTarget) -> Incident:
+        incident = await self.service.post_status(number, actor, text)
+        notice = update_notice(self.t, number, actor, text)
+        await self._announce(incident, reply, notice.post)
         # The feed keeps everyone else informed: the update goes in the announcement's thread.
         if incident.feed_channel_id and incident.feed_ts and incident.feed_channel_id != incident.channel_id:
             feed, thread = incident.feed_channel_id, incident.feed_ts
             await self._slack_step(
-                number, reply,
-                lambda: self.notifier.post(feed, self.t("post.update", user=actor, text=escape(text)),
-                                           thread_ts=thread),
+                number, reply, lambda: self.notifier.post(feed, notice.post, thread_ts=thread),
                 "notice.post_failed", channel=feed,
             )
         await self.refresh(number, reply)
-        await self._confirm(incident, reply, self.t("done.update", number=number))
+        await self._confirm(incident, reply, notice.done)
         return incident
 
     async def change_severity(self, number: int, actor: str, severity: str, reply: ReplyTarget) -> Incident:
         incident, old = await self.service.change_severity(number, actor, severity)
-        await self._announce(incident, reply, self.t("post.severity", user=actor, old=old, new=severity))
-        await self.refresh(number, reply, topic=True)
-        label = severity_label(self.t, self.severities, severity)
-        await self._confirm(incident, reply, self.t("done.severity", number=number, severity=label))
+        notice = severity_notice(self.t, self.severities, number, actor, old, severity)
+        await self._tell_change(incident, reply, notice, topic=True)
         return incident
 
     async def assign(self, number: int, actor: str, user_id: str, role: Role, reply: ReplyTarget) -> Incident:
@@ -295,12 +294,9 @@ class IncidentFlows:
             channel_id = incident.channel_id
             await self._slack_step(
                 number, reply, lambda: self.notifier.invite(channel_id, [user_id]), "declare.invite_failed",
-                users=f"<@{user_id}>",
+                users=user_mentions([user_id]),
             )
-        role_label = self.t(f"role.{role.value}")
-        await self._announce(incident, reply, self.t("post.assign", user=actor, target=user_id, role=role_label))
-        await self.refresh(number, reply)
-        await self._confirm(incident, reply, self.t("done.assign", number=number, user=user_id, role=role_label))
+        await self._tell_change(incident, reply, assign_notice(self.t, number, actor, user_id, role), topic=False)
         return incident
 
     async def escalate(
@@ -308,9 +304,5 @@ class IncidentFlows:
     ) -> None:
         report = await self.escalation.escalate(number, actor, reason, request_key)
         await self.refresh(number, reply)
-        sent = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else f"<#{u}>" for u in report.sent) or "—"
-        if report.failed:
-            failed = ", ".join(f"{target} ({code})" for target, code in report.failed)
-            await self.tell(reply, self.t("done.escalate_failed", number=number, sent=sent, failed=failed))
-        else:
-            await self.tell(reply, self.t("done.escalate", number=number, sent=sent))
+        await self.tell(reply, escalate_report(self.t, number, report.sent, report.failed))
+

@@ -1,8 +1,11 @@
-"""Block Kit as pure functions. Built with slack_sdk.models, whose to_dict() validates every block."""
+"""What an incident looks like in Slack, as pure functions: the live message, lists, the App Home, and
+the texts told after each change (modals are in modals.py). Block Kit is built with slack_sdk.models,
+whose to_dict() validates it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,24 +17,19 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.i18n import Catalog
 from bot.incidents.lifecycle import Action, Status, can
-from bot.incidents.severity import SeverityTable
+from bot.incidents.roles import Role
+from bot.incidents.severity import Broadcast, SeverityTable
 from bot.slack import ids
-from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration
+from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration, text_blocks
 from bot.slack.text import ago_token, clip, date_token, escape
-from storage.models import Incident, IncidentRole, TimelineEntry
+from storage.models import Incident, IncidentRole, MaintenanceWindow, ScheduledJob, TimelineEntry
 
 
 def severity_label(t: Catalog, severities: SeverityTable, severity_id: str) -> str:
@@ -212,85 +210,6 @@ def timeline_text(t: Catalog, number: int, entries: Sequence[TimelineEntry]) -> 
     return "\n".join(lines)
 
 
-def declare_modal(
-    t: Catalog, severities: SeverityTable, *, initial_commander: str | None, private_metadata: str
-) -> dict[str, Any]:
-    options = [
-        Option(value=s.id, text=clip(t("severity.option", id=s.id, name=s.name(t.locale)), 75))
-        for s in severities.ordered
-    ]
-    default = next(o for o in options if o.value == severities.default.id)
-    commander = UserSelectElement(action_id=ids.DECLARE_COMMANDER_ACTION)
-    if initial_commander:
-        commander = UserSelectElement(action_id=ids.DECLARE_COMMANDER_ACTION, initial_user=initial_commander)
-    view = View(
-        type="modal",
-        callback_id=ids.DECLARE_VIEW,
-        title=PlainTextObject(text=t("modal.declare.title")),
-        submit=PlainTextObject(text=t("modal.declare.submit")),
-        close=PlainTextObject(text=t("modal.close")),
-        private_metadata=private_metadata,
-        blocks=[
-            InputBlock(
-                block_id=ids.DECLARE_TITLE_BLOCK,
-                label=t("modal.declare.title_label"),
-                element=PlainTextInputElement(
-                    action_id=ids.DECLARE_TITLE_ACTION,
-                    max_length=150,
-                    placeholder=t("modal.declare.title_placeholder"),
-                ),
-            ),
-            InputBlock(
-                block_id=ids.DECLARE_SEVERITY_BLOCK,
-                label=t("modal.declare.severity_label"),
-                element=StaticSelectElement(
-                    action_id=ids.DECLARE_SEVERITY_ACTION, options=options, initial_option=default
-                ),
-            ),
-            InputBlock(
-                block_id=ids.DECLARE_SERVICE_BLOCK,
-                label=t("modal.declare.service_label"),
-                optional=True,
-                element=PlainTextInputElement(action_id=ids.DECLARE_SERVICE_ACTION, max_length=200),
-            ),
-            InputBlock(
-                block_id=ids.DECLARE_DESCRIPTION_BLOCK,
-                label=t("modal.declare.description_label"),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=ids.DECLARE_DESCRIPTION_ACTION, multiline=True, max_length=2900
-                ),
-            ),
-            InputBlock(
-                block_id=ids.DECLARE_COMMANDER_BLOCK,
-                label=t("modal.declare.commander_label"),
-                optional=True,
-                element=commander,
-            ),
-        ],
-    )
-    return view.to_dict()
-
-
-def update_modal(t: Catalog, *, number: int, private_metadata: str) -> dict[str, Any]:
-    view = View(
-        type="modal",
-        callback_id=ids.UPDATE_VIEW,
-        title=PlainTextObject(text=t("modal.update.title")),
-        submit=PlainTextObject(text=t("modal.update.submit")),
-        close=PlainTextObject(text=t("modal.close")),
-        private_metadata=private_metadata,
-        blocks=[
-            InputBlock(
-                block_id=ids.UPDATE_TEXT_BLOCK,
-                label=clip(t("modal.update.label", number=number), 2000),
-                element=PlainTextInputElement(action_id=ids.UPDATE_TEXT_ACTION, multiline=True, max_length=2900),
-            )
-        ],
-    )
-    return view.to_dict()
-
-
 def home_view(t: Catalog, severities: SeverityTable, incidents: Sequence[Incident]) -> dict[str, Any]:
     blocks: list[Block] = [HeaderBlock(text=t("home.header")), SectionBlock(text=t("home.open"))]
     if not incidents:
@@ -318,3 +237,99 @@ def home_view(t: Catalog, severities: SeverityTable, incidents: Sequence[Inciden
 
 def postmortem_due(t: Catalog, resolved_at: datetime) -> str:
     return t("post.postmortem", due=date_token(resolved_at + timedelta(hours=48)))
+
+
+# --- what is said after a change ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A change told twice: `post` in the incident's channel, `done` back to whoever made it."""
+
+    post: str
+    done: str
+
+
+_TRANSITION_KEYS = {
+    Action.ACK: ("post.ack", "done.ack"),
+    Action.MITIGATE: ("post.mitigate", "done.mitigate"),
+    Action.REOPEN: ("post.reopen", "done.reopen"),
+}
+
+
+def transition_notice(t: Catalog, action: Action, number: int, actor: str) -> Notice:
+    """Acknowledge, mitigate, reopen (resolve has its own: a summary and the post-mortem due date)."""
+    post_key, done_key = _TRANSITION_KEYS[action]
+    return Notice(t(post_key, user=actor), t(done_key, number=number))
+
+
+def resolve_notice(t: Catalog, incident: Incident, actor: str, summary: str | None) -> Notice:
+    text = t("post.resolve_summary", user=actor, summary=escape(summary)) if summary else t("post.resolve", user=actor)
+    assert incident.resolved_at is not None
+    return Notice(f"{text}\n{postmortem_due(t, incident.resolved_at)}", t("done.resolve", number=incident.id))
+
+
+def update_notice(t: Catalog, number: int, actor: str, text: str) -> Notice:
+    return Notice(t("post.update", user=actor, text=escape(text)), t("done.update", number=number))
+
+
+def severity_notice(t: Catalog, severities: SeverityTable, number: int, actor: str, old: str, new: str) -> Notice:
+    return Notice(t("post.severity", user=actor, old=old, new=new),
+                  t("done.severity", number=number, severity=severity_label(t, severities, new)))
+
+
+def assign_notice(t: Catalog, number: int, actor: str, user_id: str, role: Role) -> Notice:
+    label = t(f"role.{role.value}")
+    return Notice(t("post.assign", user=actor, target=user_id, role=label),
+                  t("done.assign", number=number, user=user_id, role=label))
+
+
+def user_mentions(users: Iterable[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in users)
+
+
+def declare_accepted(t: Catalog, *, title: str, severity: str, clipped_to: int | None) -> str:
+    """The ack of `/incident declare`; says so when the title had to be shortened."""
+    text = t("declare.accepted", title=title, severity=severity)
+    if clipped_to is not None:
+        text += "\n" + t("declare.title_clipped", limit=clipped_to)
+    return text
+
+
+def declared_text(t: Catalog, number: int, channel_id: str) -> str:
+    return t("declare.done", number=number, channel=channel_id)
+
+
+def declared_without_channel(t: Catalog, number: int, code: str) -> str:
+    return t("declare.done_no_channel", number=number, code=code)
+
+
+def step_failed(t: Catalog, key: str, *, number: int, code: str, **params: Any) -> str:
+    """One Slack step of a flow failed (`key` names which): told to the person who asked."""
+    return t(key, number=number, code=code, **params)
+
+
+def feed_announcement(t: Catalog, severities: SeverityTable, incident: Incident) -> tuple[str, list[dict[str, Any]]]:
+    """The feed's copy of the live message, led by @here or @channel when the severity says so."""
+    severity = severities.get(incident.severity)
+    blocks = incident_summary(t, severities, incident, show_channel=True)
+    text = summary_text(t, severities, incident)
+    if severity is not None and severity.broadcast is not Broadcast.NONE:
+        label = severity_label(t, severities, incident.severity)
+        broadcast = t(f"broadcast.{severity.broadcast.value}", severity=label)
+        text = f"{broadcast} {text}"
+        blocks = text_blocks(broadcast) + blocks
+    return text, blocks
+
+
+def maintenance_note(t: Catalog, incident: Incident, window: MaintenanceWindow) -> str:
+    return t("maintenance.incident_note", service=escape(incident.service or ""), id=window.id,
+             title=escape(window.title), end=date_token(window.ends_at))
+
+
+def reminder_set(t: Catalog, job: ScheduledJob) -> str:
+    return t("reminder.set", id=job.id, when=date_token(job.due_at))
+
+
+def reminder_cancelled(t: Catalog, reminder_id: int) -> str:
+    return t("reminder.cancelled", id=reminder_id)

@@ -1,20 +1,26 @@
-"""The incident service: lifecycle rules and the records behind them. No Slack here."""
+"""Incident records and the rules that change them: declare, lifecycle, roles, severity; never Slack.
+
+What Slack shows after each change is bot/incidents/flows.py's business. Every operation here is one
+unit of work: what it reads and what it writes share a transaction, and no Slack call happens inside.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps, DomainService
 from bot.errors import InvalidTransition, NotFound, UsageError
+from bot.incidents.commands import Command, Escalate, PostUpdate, Resolve
 from bot.incidents.deadlines import ALL_KINDS, ESCALATE, schedule_deadlines
 from bot.incidents.lifecycle import OPEN_STATUSES, Action, Status, allowed_from, target_of
 from bot.incidents.roles import Role
 from bot.incidents.severity import SeverityTable
-from storage.models import Incident, IncidentRole, TimelineEntry
+from storage.models import Incident, IncidentRole, ScheduledJob, TimelineEntry
 from storage.repositories import incidents as repo
 
 
@@ -23,6 +29,26 @@ class IncidentDetails:
     incident: Incident
     roles: Sequence[IncidentRole]
     last_update: TimelineEntry | None
+
+
+@dataclass(frozen=True)
+class IncidentStatus:
+    """What `/incident status` shows: the details and the timers still to fire."""
+
+    details: IncidentDetails
+    pending: Sequence[ScheduledJob]
+
+
+def _seconds_since(start: datetime, now: datetime) -> int:
+    return int((now - start).total_seconds())
+
+
+def _acknowledged_by_acting(incident: Incident, actor: str, now: datetime) -> dict[str, Any]:
+    """Mitigating or resolving is acting on it: an unacknowledged incident counts as acknowledged too."""
+    if incident.acknowledged_at is not None:
+        return {}
+    return {"acknowledged_at": now, "acknowledged_by": actor,
+            "time_to_ack_seconds": _seconds_since(incident.declared_at, now)}
 
 
 class IncidentService(DomainService):
@@ -35,9 +61,12 @@ class IncidentService(DomainService):
 
     # --- lookups ---------------------------------------------------------------------------------
 
-    async def get(self, number: int) -> Incident:
-        async with self.sessions() as session:
-            incident = await repo.get_incident(number, session=session)
+    async def get(self, number: int, *, session: AsyncSession | None = None) -> Incident:
+        """The incident, read in the caller's unit of work when given one."""
+        if session is None:
+            async with self.sessions() as own:
+                return await self.get(number, session=own)
+        incident = await repo.get_incident(number, session=session)
         if incident is None:
             raise NotFound("error.incident_not_found", number=number)
         return incident
@@ -47,8 +76,7 @@ class IncidentService(DomainService):
         if number is not None:
             return await self.get(number)
         if channel_id:
-            async with self.sessions() as session:
-                incident = await repo.get_incident_by_channel(channel_id, session=session)
+            incident = await self.by_channel(channel_id)
             if incident is not None:
                 return incident
         raise UsageError("error.number_required", usage)
@@ -57,15 +85,33 @@ class IncidentService(DomainService):
         async with self.sessions() as session:
             return await repo.get_incident_by_channel(channel_id, session=session)
 
-    async def details(self, number: int) -> IncidentDetails:
-        async with self.sessions() as session:
-            incident = await repo.get_incident(number, session=session)
-            if incident is None:
-                raise NotFound("error.incident_not_found", number=number)
-            roles = await repo.roles(number, session=session)
-            entries = await repo.timeline(number, session=session)
+    async def interpret(self, parsed: Command, channel_id: str | None) -> Command:
+        """Inside an incident channel, "update 12 users affected" is text, not incident #12."""
+        if (
+            isinstance(parsed, Resolve | PostUpdate | Escalate)
+            and parsed.leading_token
+            and channel_id
+            and await self.by_channel(channel_id) is not None
+        ):
+            return parsed.as_text_in_channel()
+        return parsed
+
+    async def _details(self, number: int, session: AsyncSession) -> IncidentDetails:
+        incident = await self.get(number, session=session)
+        roles = await repo.roles(number, session=session)
+        entries = await repo.timeline(number, session=session)
         last_update = next((e for e in reversed(entries) if e.kind == "update"), None)
         return IncidentDetails(incident, roles, last_update)
+
+    async def details(self, number: int) -> IncidentDetails:
+        async with self.sessions() as session:
+            return await self._details(number, session)
+
+    async def status(self, number: int) -> IncidentStatus:
+        async with self.sessions() as session:
+            details = await self._details(number, session)
+            pending = await self.timers.pending(number, session=session)
+        return IncidentStatus(details, pending)
 
     async def list(self, *, include_closed: bool, limit: int = 30) -> Sequence[Incident]:
         async with self.sessions() as session:
@@ -74,8 +120,7 @@ class IncidentService(DomainService):
 
     async def timeline(self, number: int) -> Sequence[TimelineEntry]:
         async with self.sessions() as session:
-            if await repo.get_incident(number, session=session) is None:
-                raise NotFound("error.incident_not_found", number=number)
+            await self.get(number, session=session)
             return await repo.timeline(number, session=session)
 
     # --- declare -------------------------------------------------------------------------------
@@ -112,10 +157,9 @@ class IncidentService(DomainService):
         )
         try:
             async with self.sessions.begin() as session:
-                session.add(incident)
-                await session.flush()
-                session.add(IncidentRole(incident_id=incident.id, user_id=commander, role=Role.COMMANDER.value,
-                                         assigned_at=now))
+                await repo.add_incident(incident, session=session)
+                await repo.add_role(incident.id, session=session, user_id=commander, role=Role.COMMANDER.value,
+                                    at=now)
                 await repo.add_timeline(
                     incident.id, session=session, at=now, actor_id=declared_by, kind="declared",
                     data={"severity": severity, "title": title},
@@ -124,11 +168,9 @@ class IncidentService(DomainService):
                 incident.escalation_snapshot = await schedule_deadlines(
                     self.timers, session, self.policy.policy, incident, start=now, tag="declare"
                 )
-        except IntegrityError:
-            if request_key is None:
-                raise
+        except repo.RequestKeyTaken as taken:
             async with self.sessions() as session:
-                existing = await repo.get_incident_by_request_key(request_key, session=session)
+                existing = await repo.get_incident_by_request_key(taken.request_key, session=session)
             if existing is None:
                 raise
             return existing, False
@@ -146,10 +188,10 @@ class IncidentService(DomainService):
         async with self.sessions.begin() as session:
             await repo.update_incident(number, session=session, values=places)
 
-    async def record_escalation(self, number: int, *, level: int, round_index: int) -> None:
-        async with self.sessions.begin() as session:
-            await repo.update_incident(number, session=session,
-                                       values={"escalation_level": level, "escalation_round": round_index})
+    async def record_escalation(self, number: int, *, level: int, round_index: int, session: AsyncSession) -> None:
+        """Note the tier just paged, in the escalation's unit of work (which also plans the next tier)."""
+        await repo.update_incident(number, session=session,
+                                   values={"escalation_level": level, "escalation_round": round_index})
 
     async def note_failure(self, number: int, *, method: str, code: str) -> None:
         async with self.sessions.begin() as session:
@@ -163,28 +205,29 @@ class IncidentService(DomainService):
         number: int,
         action: Action,
         actor: str,
-        values: dict[str, Any],
+        *,
+        now: datetime,
         kind: str,
-        data: dict[str, Any],
+        stamps: Callable[[Incident], dict[str, Any]],
+        data: dict[str, Any] | None = None,
         cancel: tuple[str, ...] = (),
     ) -> Incident:
-        now = self.clock.now()
+        """Move the incident along the state machine; `stamps` computes the extra columns from the
+        incident as read in this same transaction."""
         async with self.sessions.begin() as session:
-            incident = await repo.get_incident(number, session=session)
-            if incident is None:
-                raise NotFound("error.incident_not_found", number=number)
+            incident = await self.get(number, session=session)
             allowed = [s.value for s in allowed_from(action)]
-            values = {"status": target_of(action).value, **values}
+            values = {"status": target_of(action).value, **stamps(incident)}
             changed = await repo.update_incident_if(number, session=session, expected_statuses=allowed,
                                                     values=values)
             if not changed:
-                await session.refresh(incident)
+                await repo.reload_incident(incident, session=session)
                 raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
                                         action=action.value)
-            await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind=kind, data=data)
+            await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind=kind, data=data or {})
             if cancel:
                 await self.timers.cancel(number, cancel, session=session)
-            await session.refresh(incident)
+            await repo.reload_incident(incident, session=session)
             if action is Action.REOPEN:
                 incident.escalation_snapshot = await schedule_deadlines(
                     self.timers, session, self.policy.policy, incident, start=now, tag=f"reopen:{incident.version}"
@@ -194,54 +237,58 @@ class IncidentService(DomainService):
         return incident
 
     async def acknowledge(self, number: int, actor: str) -> Incident:
-        incident = await self.get(number)
         now = self.clock.now()
-        values: dict[str, Any] = {"acknowledged_at": now, "acknowledged_by": actor}
-        if incident.time_to_ack_seconds is None:
-            values["time_to_ack_seconds"] = int((now - incident.declared_at).total_seconds())
-        return await self._transition(number, Action.ACK, actor, values, "acknowledged", {}, cancel=(ESCALATE,))
+
+        def stamps(incident: Incident) -> dict[str, Any]:
+            values: dict[str, Any] = {"acknowledged_at": now, "acknowledged_by": actor}
+            # A reopened incident keeps its first time to acknowledge.
+            if incident.time_to_ack_seconds is None:
+                values["time_to_ack_seconds"] = _seconds_since(incident.declared_at, now)
+            return values
+
+        return await self._transition(number, Action.ACK, actor, now=now, kind="acknowledged", stamps=stamps,
+                                      cancel=(ESCALATE,))
 
     async def mitigate(self, number: int, actor: str) -> Incident:
         now = self.clock.now()
-        values: dict[str, Any] = {"mitigated_at": now}
-        incident = await self.get(number)
-        if incident.acknowledged_at is None:
-            # Mitigating is acting on it: that counts as acknowledging too.
-            values.update(acknowledged_at=now, acknowledged_by=actor,
-                          time_to_ack_seconds=int((now - incident.declared_at).total_seconds()))
-        return await self._transition(number, Action.MITIGATE, actor, values, "mitigated", {}, cancel=(ESCALATE,))
+
+        def stamps(incident: Incident) -> dict[str, Any]:
+            return {"mitigated_at": now, **_acknowledged_by_acting(incident, actor, now)}
+
+        return await self._transition(number, Action.MITIGATE, actor, now=now, kind="mitigated", stamps=stamps,
+                                      cancel=(ESCALATE,))
 
     async def resolve(self, number: int, actor: str, summary: str | None) -> Incident:
         await self.access.require("resolve", actor)
         now = self.clock.now()
-        incident = await self.get(number)
-        values: dict[str, Any] = {
-            "resolved_at": now,
-            "resolved_by": actor,
-            "resolution_summary": summary,
-            "time_to_resolve_seconds": int((now - incident.declared_at).total_seconds()),
-        }
-        if incident.acknowledged_at is None:
-            values.update(acknowledged_at=now, acknowledged_by=actor,
-                          time_to_ack_seconds=int((now - incident.declared_at).total_seconds()))
-        return await self._transition(number, Action.RESOLVE, actor, values, "resolved",
-                                      {"summary": summary} if summary else {}, cancel=ALL_KINDS)
+
+        def stamps(incident: Incident) -> dict[str, Any]:
+            return {
+                "resolved_at": now,
+                "resolved_by": actor,
+                "resolution_summary": summary,
+                "time_to_resolve_seconds": _seconds_since(incident.declared_at, now),
+                **_acknowledged_by_acting(incident, actor, now),
+            }
+
+        return await self._transition(number, Action.RESOLVE, actor, now=now, kind="resolved", stamps=stamps,
+                                      data={"summary": summary} if summary else {}, cancel=ALL_KINDS)
 
     async def reopen(self, number: int, actor: str) -> Incident:
-        values: dict[str, Any] = {"resolved_at": None, "resolved_by": None, "acknowledged_at": None,
-                                  "acknowledged_by": None}
-        return await self._transition(number, Action.REOPEN, actor, values, "reopened", {})
+        def stamps(_incident: Incident) -> dict[str, Any]:
+            return {"resolved_at": None, "resolved_by": None, "acknowledged_at": None, "acknowledged_by": None}
 
-    async def post_update(self, number: int, actor: str, text: str) -> Incident:
+        return await self._transition(number, Action.REOPEN, actor, now=self.clock.now(), kind="reopened",
+                                      stamps=stamps)
+
+    async def post_status(self, number: int, actor: str, text: str) -> Incident:
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            incident = await repo.get_incident(number, session=session)
-            if incident is None:
-                raise NotFound("error.incident_not_found", number=number)
+            incident = await self.get(number, session=session)
             await repo.update_incident(number, session=session, values={"last_update_at": now})
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="update",
                                     data={"text": text})
-            await session.refresh(incident)
+            await repo.reload_incident(incident, session=session)
         return incident
 
     async def change_severity(self, number: int, actor: str, severity: str) -> tuple[Incident, str]:
@@ -249,9 +296,7 @@ class IncidentService(DomainService):
         await self.access.require("severity", actor)
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            incident = await repo.get_incident(number, session=session)
-            if incident is None:
-                raise NotFound("error.incident_not_found", number=number)
+            incident = await self.get(number, session=session)
             old = incident.severity
             if Status(incident.status) not in OPEN_STATUSES:
                 raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
@@ -263,7 +308,7 @@ class IncidentService(DomainService):
                                     data={"old": old, "new": severity})
             # The new severity brings its own deadlines, counted from the declaration.
             await self.timers.cancel(number, ALL_KINDS, session=session)
-            await session.refresh(incident)
+            await repo.reload_incident(incident, session=session)
             unacknowledged = incident.status in (Status.DECLARED, Status.REOPENED)
             incident.escalation_snapshot = await schedule_deadlines(
                 self.timers, session, self.policy.policy, incident, start=incident.declared_at,
@@ -275,9 +320,7 @@ class IncidentService(DomainService):
     async def assign(self, number: int, actor: str, user_id: str, role: Role) -> Incident:
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            incident = await repo.get_incident(number, session=session)
-            if incident is None:
-                raise NotFound("error.incident_not_found", number=number)
+            incident = await self.get(number, session=session)
             if role is Role.COMMANDER:
                 if incident.commander_id == user_id:
                     raise InvalidTransition("error.already_has_role", number=number, user=user_id,
@@ -290,5 +333,5 @@ class IncidentService(DomainService):
                 raise InvalidTransition("error.already_has_role", number=number, user=user_id, role=role.value)
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="assigned",
                                     data={"target": user_id, "role": role.value})
-            await session.refresh(incident)
+            await repo.reload_incident(incident, session=session)
         return incident

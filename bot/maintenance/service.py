@@ -8,19 +8,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
 from bot.logging import get_logger
-from bot.policy.fields import parse_duration
+from bot.maintenance.commands import MaintenanceSchedule
+from bot.maintenance.render import window_text
+from bot.policy.schema import RecurringWindow
 from bot.scheduling.cron import next_fire
 from bot.scheduling.timers import Firing
 from bot.scheduling.when import WhenError, parse_moment
 from bot.slack.blocks import format_duration
 from bot.slack.text import date_token, escape
 from storage.models import MaintenanceWindow
+from storage.repositories import maintenance as repo
+from storage.repositories.maintenance import CANCELLED, SCHEDULED
 
 log = get_logger(__name__)
 
@@ -46,120 +49,92 @@ class MaintenanceService(DomainService):
 
     # --- scheduling -----------------------------------------------------------------------------------
 
-    def parse_start(self, tokens: list[str]) -> tuple[datetime, list[str]]:
-        """`22:00`, `tomorrow 02:00`, `2026-11-29 02:00`: one or two tokens of start time."""
-        zone = self.policy.policy.zone
-        now = self.clock.now()
-        two_token = bool(tokens) and (tokens[0].lower() in ("today", "tomorrow", "오늘", "내일")
-                                      or (tokens[0][:4].isdigit() and "-" in tokens[0]))
-        take = 2 if two_token and len(tokens) > 1 and ":" in tokens[1] else 1
+    def _resolve_start(self, text: str) -> datetime:
+        """The start as typed (`22:00`, `tomorrow 02:00`), read in the policy's zone from now."""
         try:
-            return parse_moment(" ".join(tokens[:take]), now, zone), tokens[take:]
+            return parse_moment(text, self.clock.now(), self.policy.policy.zone)
         except WhenError:
-            raise UsageError("error.bad_time", "usage.maintenance_schedule",
-                             value=escape(" ".join(tokens[:take])[:40])) from None
+            raise UsageError("error.bad_time", "usage.maintenance_schedule", value=escape(text[:40])) from None
 
-    async def schedule(
+    async def schedule(self, command: MaintenanceSchedule, actor: str) -> MaintenanceWindow:
+        """A window someone asked for: checked, recorded with its timers, then announced."""
+        start = self._resolve_start(command.start)
+        await self.access.require("maintenance", actor)
+        limit = self.policy.policy.maintenance.max_duration
+        if command.duration > limit:
+            raise UsageError("error.maintenance_too_long", "usage.maintenance_schedule",
+                             limit=format_duration(self.t, limit))
+        if start <= self.clock.now():
+            raise UsageError("error.time_in_past", "usage.maintenance_schedule", when=date_token(start))
+        async with self.sessions.begin() as session:
+            window = await self._add_window(session, start=start, duration=command.duration, title=command.title,
+                                            services=list(command.services), actor=actor)
+        assert window is not None, "only a recurring occurrence can exist already"
+        await self._announce_scheduled([window])
+        return window
+
+    async def _add_window(
         self,
+        session: AsyncSession,
         *,
         start: datetime,
-        duration_text: str,
+        duration: timedelta,
         title: str,
         services: list[str],
         actor: str | None,
         occurrence_key: str | None = None,
-        duration: timedelta | None = None,
     ) -> MaintenanceWindow | None:
-        if actor is not None:
-            await self.access.require("maintenance", actor)
-        if duration is None:
-            try:
-                duration = parse_duration(duration_text)
-            except ValueError:
-                raise UsageError("error.bad_duration", "usage.maintenance_schedule",
-                                 value=escape(duration_text[:40])) from None
-        limit = self.policy.policy.maintenance.max_duration
-        if duration > limit:
-            raise UsageError("error.maintenance_too_long", "usage.maintenance_schedule",
-                             limit=format_duration(self.t, limit))
+        """The window and its notice, start and end timers, in the caller's transaction; None when the
+        recurring occurrence exists already."""
         now = self.clock.now()
-        if start <= now and occurrence_key is None:
-            raise UsageError("error.time_in_past", "usage.maintenance_schedule", when=date_token(start))
-        end = start + duration
-        try:
-            async with self.sessions.begin() as session:
-                window = MaintenanceWindow(title=title, services=services, starts_at=start, ends_at=end,
-                                           state="scheduled", created_by=actor, created_at=now,
-                                           occurrence_key=occurrence_key)
-                session.add(window)
-                await session.flush()
-                keys = _keys(window.id)
-                notice_at = start - self.policy.policy.maintenance.notice_before
-                if notice_at > now:
-                    await self.timers.schedule(NOTICE, notice_at, {"window": window.id}, dedupe_key=keys[NOTICE],
-                                               session=session)
-                await self.timers.schedule(START, start, {"window": window.id}, dedupe_key=keys[START],
-                                           session=session)
-                await self.timers.schedule(END, end, {"window": window.id}, dedupe_key=keys[END], session=session)
-        except IntegrityError:
-            if occurrence_key is None:
-                raise
+        window = await repo.add_window(session=session, title=title, services=services, starts_at=start,
+                                       ends_at=start + duration, created_by=actor, created_at=now,
+                                       occurrence_key=occurrence_key)
+        if window is None:
             return None
-        await self._post(self._describe("maintenance.scheduled", window))
+        keys = _keys(window.id)
+        notice_at = start - self.policy.policy.maintenance.notice_before
+        if notice_at > now:
+            await self.timers.schedule(NOTICE, notice_at, {"window": window.id}, dedupe_key=keys[NOTICE],
+                                       session=session)
+        await self.timers.schedule(START, start, {"window": window.id}, dedupe_key=keys[START], session=session)
+        await self.timers.schedule(END, window.ends_at, {"window": window.id}, dedupe_key=keys[END], session=session)
         return window
 
     async def cancel(self, window_id: int, actor: str) -> MaintenanceWindow:
         await self.access.require("maintenance", actor)
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            window = await session.get(MaintenanceWindow, window_id)
+            window = await repo.get_window(window_id, session=session)
             if window is None:
                 raise NotFound("error.maintenance_not_found", id=window_id)
-            if window.state == "cancelled":
+            if window.state == CANCELLED:
                 raise FirebellError("error.maintenance_already_cancelled", id=window_id)
             if window.ends_at <= now:
                 raise FirebellError("error.maintenance_over", id=window_id)
-            window.state, window.cancelled_by, window.cancelled_at = "cancelled", actor, now
-        await self.timers.cancel_keys(_keys(window_id).values())
-        await self._post(self._describe("maintenance.cancelled", window, user=actor))
+            window.state, window.cancelled_by, window.cancelled_at = CANCELLED, actor, now
+            await self.timers.cancel_keys(_keys(window_id).values(), session=session)
+        await self._post(window_text(self.t, "maintenance.cancelled", window, user=actor))
         return window
 
     async def upcoming(self) -> Sequence[MaintenanceWindow]:
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(MaintenanceWindow)
-                .where(MaintenanceWindow.state == "scheduled", MaintenanceWindow.ends_at > self.clock.now())
-                .order_by(MaintenanceWindow.starts_at).limit(30)
-            )
-            return rows.scalars().all()
+            return await repo.windows_not_over(session=session, now=self.clock.now())
 
     async def active_for(self, service: str | None, at: datetime | None = None) -> MaintenanceWindow | None:
         """The active window covering a service (a window without services covers everything)."""
-        at = at or self.clock.now()
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(MaintenanceWindow).where(
-                    MaintenanceWindow.state == "scheduled",
-                    MaintenanceWindow.starts_at <= at,
-                    MaintenanceWindow.ends_at > at,
-                ).order_by(MaintenanceWindow.starts_at)
-            )
-            for window in rows.scalars():
-                if not window.services or (service and service.lower() in {s.lower() for s in window.services}):
-                    return window
+            windows = await repo.windows_active_at(at or self.clock.now(), session=session)
+        for window in windows:
+            if not window.services or (service and service.lower() in {s.lower() for s in window.services}):
+                return window
         return None
 
     def is_active(self, window: MaintenanceWindow) -> bool:
         now = self.clock.now()
-        return window.state == "scheduled" and window.starts_at <= now < window.ends_at
+        return window.state == SCHEDULED and window.starts_at <= now < window.ends_at
 
     # --- announcements -------------------------------------------------------------------------------------
-
-    def _describe(self, key: str, window: MaintenanceWindow, **extra: str) -> str:
-        services = ", ".join(escape(s) for s in window.services) or self.t("maintenance.all_services")
-        return self.t(key, id=window.id, title=escape(window.title), start=date_token(window.starts_at),
-                      end=date_token(window.ends_at), services=services,
-                      duration=format_duration(self.t, window.ends_at - window.starts_at), **extra)
 
     async def _post(self, text: str) -> None:
         channel = self.channel
@@ -174,11 +149,11 @@ class MaintenanceService(DomainService):
 
     async def fire_announcement(self, firing: Firing) -> str:
         async with self.sessions() as session:
-            window = await session.get(MaintenanceWindow, int(firing.payload.get("window", 0)))
-        if window is None or window.state != "scheduled":
+            window = await repo.get_window(int(firing.payload.get("window", 0)), session=session)
+        if window is None or window.state != SCHEDULED:
             return "skipped_cancelled"
         key = {NOTICE: "maintenance.notice", START: "maintenance.started", END: "maintenance.ended"}[firing.kind]
-        text = self._describe(key, window)
+        text = window_text(self.t, key, window)
         if firing.late:
             text += "\n" + self.t("maintenance.late")
         await self._post(text)
@@ -188,30 +163,39 @@ class MaintenanceService(DomainService):
 
     async def ensure_schedules(self) -> int:
         """Create the next occurrence of every recurring window (idempotent)."""
-        created = 0
         now = self.clock.now()
         zone = self.policy.policy.zone
-        for name, recurring in self.policy.policy.maintenance.recurring.items():
-            # The occurrence under way (started at start-up mid-window), and the next one.
-            current = next_fire(recurring.cron, zone, now - recurring.duration)
-            starts = [current] if current is not None and current <= now else []
-            upcoming = next_fire(recurring.cron, zone, now - timedelta(seconds=1))
-            if upcoming is not None and upcoming not in starts:
-                starts.append(upcoming)
-            for start in starts:
-                if await self._create_occurrence(name, start):
-                    created += 1
-        return created
+        created: list[MaintenanceWindow] = []
+        async with self.sessions.begin() as session:
+            for name, recurring in self.policy.policy.maintenance.recurring.items():
+                # The occurrence under way (started at start-up mid-window), and the next one.
+                current = next_fire(recurring.cron, zone, now - recurring.duration)
+                starts = [current] if current is not None and current <= now else []
+                upcoming = next_fire(recurring.cron, zone, now - timedelta(seconds=1))
+                if upcoming is not None and upcoming not in starts:
+                    starts.append(upcoming)
+                for start in starts:
+                    if window := await self._add_occurrence(session, name, recurring, start):
+                        created.append(window)
+        await self._announce_scheduled(created)
+        return len(created)
 
-    async def _create_occurrence(self, name: str, start: datetime) -> bool:
-        recurring = self.policy.policy.maintenance.recurring[name]
-        window = await self.schedule(start=start, duration_text="", title=recurring.title,
-                                     services=list(recurring.services), actor=None,
-                                     occurrence_key=f"{name}:{start.isoformat()}", duration=recurring.duration)
-        # When this one starts, the next one is created.
-        await self.timers.schedule(RECURRING, start, {"name": name}, dedupe_key=f"maintenance-recurring:{name}:"
-                                   f"{start.isoformat()}")
-        return window is not None
+    async def _add_occurrence(
+        self, session: AsyncSession, name: str, recurring: RecurringWindow, start: datetime
+    ) -> MaintenanceWindow | None:
+        """One occurrence and the timer that creates the next one when it starts, in the caller's transaction.
+        (No length check: the policy refuses recurring windows longer than max_duration.)"""
+        window = await self._add_window(session, start=start, duration=recurring.duration, title=recurring.title,
+                                        services=list(recurring.services), actor=None,
+                                        occurrence_key=f"{name}:{start.isoformat()}")
+        await self.timers.schedule(RECURRING, start, {"name": name},
+                                   dedupe_key=f"maintenance-recurring:{name}:{start.isoformat()}", session=session)
+        return window
+
+    async def _announce_scheduled(self, windows: Sequence[MaintenanceWindow]) -> None:
+        # After the commit: Slack is never called with the transaction open.
+        for window in windows:
+            await self._post(window_text(self.t, "maintenance.scheduled", window))
 
     async def fire_recurring(self, firing: Firing) -> str:
         name = str(firing.payload.get("name", ""))
@@ -220,6 +204,7 @@ class MaintenanceService(DomainService):
             return "skipped_unknown"
         following = next_fire(recurring.cron, self.policy.policy.zone, max(firing.due_at, self.clock.now()))
         if following is not None:
-            await self._create_occurrence(name, following)
+            async with self.sessions.begin() as session:
+                window = await self._add_occurrence(session, name, recurring, following)
+            await self._announce_scheduled([window] if window else [])
         return "scheduled_next"
-

@@ -31,6 +31,15 @@ class Shift:
     source: str  # layer name, "override:<id>", or "gap"
 
 
+@dataclass(frozen=True)
+class RotationNow:
+    """A rotation at a glance: who is on call now, and the next handoff if there is one."""
+
+    rotation: str
+    current: Shift
+    following: Shift | None
+
+
 def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in the zone as a UTC instant (in a DST gap, the instant just after it).
 

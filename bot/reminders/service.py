@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
-
-from sqlalchemy import select
 
 from bot.deps import Deps, DomainService
 from bot.errors import NotFound, SlackCallFailed, UsageError
@@ -37,14 +36,14 @@ class ReminderService(DomainService):
             raise UsageError("error.time_in_past", "usage.remind", when=date_token(due))
         if not text.strip():
             raise UsageError("error.missing_reminder_text", "usage.remind")
+        # Where the incident is worked: its channel, else the incident feed, else the person who asked.
         channel = incident.channel_id or incident.feed_channel_id or actor
         async with self.sessions.begin() as session:
-            job = ScheduledJob(kind=REMINDER, due_at=due, state=PENDING, incident_id=incident.id, attempts=0,
-                               payload={"text": text[:2000], "channel": channel, "by": actor}, created_at=now)
-            session.add(job)
-            await session.flush()
+            job = await self.timers.schedule(REMINDER, due, {"text": text[:2000], "channel": channel, "by": actor},
+                                             incident_id=incident.id, session=session)
             await repo.add_timeline(incident.id, session=session, at=now, actor_id=actor, kind="reminder_set",
                                     data={"text": text[:200], "due": due.isoformat()})
+        assert job is not None, "only a timer with a dedupe key can exist already"
         return job
 
     async def cancel(self, job_id: int, incident: Incident) -> None:
@@ -52,13 +51,9 @@ class ReminderService(DomainService):
         if not cancelled:
             raise NotFound("error.reminder_not_found", id=job_id, number=incident.id)
 
-    async def pending_for(self, incident_id: int) -> list[ScheduledJob]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(ScheduledJob).where(ScheduledJob.incident_id == incident_id, ScheduledJob.kind == REMINDER,
-                                           ScheduledJob.state == PENDING).order_by(ScheduledJob.due_at)
-            )
-            return list(rows.scalars())
+    async def pending_for(self, incident_id: int) -> Sequence[ScheduledJob]:
+        # Pending only: a reminder being fired right now is no longer one to cancel.
+        return await self.timers.pending(incident_id, kind=REMINDER, states=(PENDING,))
 
     async def fire_reminder(self, firing: Firing) -> str:
         payload = firing.payload
@@ -73,15 +68,17 @@ class ReminderService(DomainService):
     async def ensure_schedules(self) -> int:
         scheduled = 0
         now = self.clock.now()
-        for name, reminder in self.policy.policy.reminders.items():
-            if (reminder.channel or self.policy.policy.channels.ops) is None:
-                log.warning("reminder_without_channel", reminder=name,
-                            hint="set its channel or channels.ops in the policy")
-                continue
-            zone = self.policy.policy.zone_or_default(reminder.timezone)
-            if await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone, now - timedelta(seconds=1),
-                                               {"name": name}, f"reminder:{name}"):
-                scheduled += 1
+        async with self.sessions.begin() as session:
+            for name, reminder in self.policy.policy.reminders.items():
+                if (reminder.channel or self.policy.policy.channels.ops) is None:
+                    log.warning("reminder_without_channel", reminder=name,
+                                hint="set its channel or channels.ops in the policy")
+                    continue
+                zone = self.policy.policy.zone_or_default(reminder.timezone)
+                if await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone,
+                                                   now - timedelta(seconds=1), {"name": name}, f"reminder:{name}",
+                                                   session=session):
+                    scheduled += 1
         return scheduled
 
     async def fire_recurring(self, firing: Firing) -> str:

@@ -130,13 +130,14 @@ class TimerService:
         async with self._unit(session) as unit:
             return await jobs.cancel_job(job_id, kind=kind, incident_id=incident_id, session=unit)
 
-    async def pending(self, incident_id: int, *, kind: str | None = None,
+    async def pending(self, incident_id: int, *, kind: str | None = None, states: Iterable[str] = (PENDING, CLAIMED),
                       session: AsyncSession | None = None) -> Sequence[ScheduledJob]:
-        """An incident's timers still to fire (claimed ones included), soonest first."""
+        """An incident's timers still to fire (claimed ones included unless `states` says otherwise), soonest
+        first."""
         if session is not None:
-            return await jobs.open_for_incident(incident_id, session=session, kind=kind)
+            return await jobs.open_for_incident(incident_id, session=session, kind=kind, states=states)
         async with self.sessions() as own:
-            return await jobs.open_for_incident(incident_id, session=own, kind=kind)
+            return await jobs.open_for_incident(incident_id, session=own, kind=kind, states=states)
 
     # --- claiming and firing -------------------------------------------------------------------------
 

@@ -52,7 +52,9 @@ class Notifier(Protocol):
 
     async def find_delivered(self, channel_id: str, delivery_key: str) -> str | None: ...
 
-    async def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None: ...
+    async def edit_message(
+        self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None: ...
 
     async def tell(self, target: ReplyTarget, text: str, blocks: list[dict[str, Any]] | None = None) -> None: ...
 
@@ -162,7 +164,9 @@ class SlackNotifier:
                 return str(message["ts"])
         return None
 
-    async def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    async def edit_message(
+        self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
         kwargs: dict[str, Any] = {"channel": channel_id, "ts": ts, "text": text}
         if blocks is not None:
             kwargs["blocks"] = blocks

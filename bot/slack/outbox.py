@@ -93,7 +93,7 @@ class Steps:
         return self.values.get(name)
 
     async def save(self, **values: Any) -> None:
-        self.values.update(values)
+        self.values |= values
         async with self.outbox.sessions.begin() as session:
             await rows.save_progress(self.owed.id, dict(self.values), session=session, worker=self.outbox.worker)
 

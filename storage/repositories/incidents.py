@@ -8,13 +8,39 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Incident, IncidentRole, TimelineEntry
 
 
+class RequestKeyTaken(Exception):
+    """An incident was declared with this request key already; the transaction is spent (roll it back)."""
+
+    def __init__(self, request_key: str) -> None:
+        super().__init__(request_key)
+        self.request_key = request_key
+
+
+async def add_incident(incident: Incident, *, session: AsyncSession) -> None:
+    """Insert a new incident and flush it, so it has its number. Raises RequestKeyTaken for a repeated
+    request_key (Slack retried, or a modal was submitted twice)."""
+    session.add(incident)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if incident.request_key is None:
+            raise
+        raise RequestKeyTaken(incident.request_key) from exc
+
+
 async def get_incident(incident_id: int, *, session: AsyncSession) -> Incident | None:
     return await session.get(Incident, incident_id)
+
+
+async def reload_incident(incident: Incident, *, session: AsyncSession) -> None:
+    """Read the row again: the compare-and-set updates below bypass the ORM's copy."""
+    await session.refresh(incident)
 
 
 async def get_incident_by_channel(channel_id: str, *, session: AsyncSession) -> Incident | None:
