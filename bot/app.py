@@ -119,8 +119,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     # The outbox's own client does not retry in place: a failed delivery waits in the database.
     delivery_notifier = SlackNotifier(build_web_client(settings.slack_bot_token.get_secret_value(),
                                                        settings.slack_api_url, retry_in_place=False))
-    outbox = Outbox(sessions, clock, worker=timers.worker)
-    deliveries.register(outbox, delivery_notifier)
+    outbox = Outbox(sessions, clock, delivery_notifier, worker=timers.worker)
+    deliveries.register(outbox)
     access = AccessControl(holder, notifier)
     deps = Deps(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier, catalog=catalog,
                 access=access, outbox=outbox)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.client import Notifier
-from bot.slack.outbox import Outbox, Owed, Settled, Steps
+from bot.slack.outbox import Failed, Outbox, Owed, Sent, Steps
 
 POST = "post"
 
@@ -42,7 +42,7 @@ class Poster:
         await steps.save(ts=ts)
 
 
-def register(outbox: Outbox, notifier: Notifier, *, kind: str = POST, on_sent: Settled | None = None,
-             on_failed: Settled | None = None) -> None:
-    """Register a posting kind (the plain one, or a domain's own with hooks that record the result)."""
-    outbox.on(kind, Poster(notifier), on_sent=on_sent, on_failed=on_failed)
+def register(outbox: Outbox, *, kind: str = POST, on_sent: Sent | None = None, on_failed: Failed | None = None) -> None:
+    """Register a posting kind (the plain one, or a domain's own with hooks that record the result,
+    e.g. the message ts); the outbox's own notifier sends it."""
+    outbox.on(kind, Poster(outbox.notifier), on_sent=on_sent, on_failed=on_failed)

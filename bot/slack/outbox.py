@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import SlackCallFailed
 from bot.logging import get_logger
+from bot.slack.client import Notifier
 from storage.models import Delivery
 from storage.repositories import outbox as rows
 from storage.repositories.outbox import LEASE_EXPIRED
@@ -71,14 +72,17 @@ class Owed:
 
 
 Deliver = Callable[[Owed, "Steps"], Awaitable[None]]
-Settled = Callable[[Owed, AsyncSession, str | None], Awaitable[None]]
+# Run inside the transaction that settles the delivery: with what its steps produced (a message ts), or
+# with the Slack error that refused it for good.
+Sent = Callable[[Owed, AsyncSession, dict[str, Any]], Awaitable[None]]
+Failed = Callable[[Owed, AsyncSession, str], Awaitable[None]]
 
 
 @dataclass
 class Kind:
     deliver: Deliver
-    on_sent: Settled | None = None
-    on_failed: Settled | None = None
+    on_sent: Sent | None = None
+    on_failed: Failed | None = None
 
 
 @dataclass
@@ -111,6 +115,7 @@ class Outbox:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
+        notifier: Notifier,
         *,
         worker: str,
         lease: timedelta = timedelta(seconds=15),
@@ -120,6 +125,8 @@ class Outbox:
     ) -> None:
         self.sessions = sessions
         self.clock = clock
+        # Its own client, without in-place retries: a failed delivery waits in the database instead.
+        self.notifier = notifier
         self.worker = worker
         self.lease = lease
         self.batch = batch
@@ -131,8 +138,8 @@ class Outbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
-    def on(self, kind: str, deliver: Deliver, *, on_sent: Settled | None = None,
-           on_failed: Settled | None = None) -> None:
+    def on(self, kind: str, deliver: Deliver, *, on_sent: Sent | None = None,
+           on_failed: Failed | None = None) -> None:
         self.kinds[kind] = Kind(deliver, on_sent, on_failed)
 
     # --- owing ---------------------------------------------------------------------------------------
@@ -253,7 +260,8 @@ class Outbox:
         try:
             if kind is None:
                 raise LookupError(f"no handler for delivery kind {owed.kind}")
-            await kind.deliver(owed, Steps(self, owed, dict(owed.progress)))
+            steps = Steps(self, owed, dict(owed.progress))
+            await kind.deliver(owed, steps)
         except NotYet:
             await self._retry(owed, timedelta(seconds=1), "waiting")
             return
@@ -271,7 +279,7 @@ class Outbox:
             else:
                 await self._fail(owed, kind, "internal_error")
             return
-        await self._settle(owed, kind)
+        await self._settle(owed, kind, steps.values)
 
     async def _retry(self, owed: Owed, after: timedelta, error: str) -> None:
         with contextlib.suppress(Exception):
@@ -280,13 +288,13 @@ class Outbox:
                                     error=error[:200])
         # A database that failed here leaves the lease to run out; the delivery is taken again then.
 
-    async def _settle(self, owed: Owed, kind: Kind | None) -> None:
+    async def _settle(self, owed: Owed, kind: Kind | None, result: dict[str, Any]) -> None:
         try:
             async with self.sessions.begin() as session:
                 current = await rows.settle_sent(owed.id, session=session, worker=self.worker,
                                                  revision=owed.revision, now=self.clock.now())
                 if kind is not None and kind.on_sent is not None:
-                    await kind.on_sent(owed, session, None)
+                    await kind.on_sent(owed, session, result)
             if not current:
                 self.kick()  # a newer state was owed while this one went out
         except Exception:
