@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.errors import PermissionDenied, SlackCallFailed
 from bot.logging import get_logger
 from bot.policy.loader import PolicyHolder
+from bot.slack.text import Mrkdwn, group_mention, user_mention
 
 log = get_logger(__name__)
 
@@ -50,5 +51,5 @@ class AccessControl:
     async def require(self, action: str, user_id: str) -> None:
         if not await self.allowed(action, user_id):
             principals: list[str] = getattr(self.policy.policy.permissions, action)
-            who = ", ".join(f"<!subteam^{p}>" if p.startswith("S") else f"<@{p}>" for p in principals)
+            who = Mrkdwn(", ").join(group_mention(p) if p.startswith("S") else user_mention(p) for p in principals)
             raise PermissionDenied("error.permission_denied", permission=action, allowed=who)

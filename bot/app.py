@@ -116,10 +116,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(client)
     timers = TimerService(sessions, clock)
-    # The outbox's own client does not retry in place: a failed delivery waits in the database.
-    delivery_notifier = SlackNotifier(build_web_client(settings.slack_bot_token.get_secret_value(),
-                                                       settings.slack_api_url, retry_in_place=False))
-    outbox = Outbox(sessions, clock, delivery_notifier, worker=timers.worker)
+    # Deliveries use the same client: a few quick retries in place (Retry-After honoured), then the
+    # delivery goes back to the database with its next attempt time.
+    outbox = Outbox(sessions, clock, notifier, worker=timers.worker)
     deliveries.register(outbox)
     access = AccessControl(holder, notifier)
     deps = Deps(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier, catalog=catalog,
@@ -134,11 +133,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     flows = IncidentFlows(
         service=incidents,
         notifier=notifier,
+        outbox=outbox,
         catalog=catalog,
         policy=holder,
         feed_channel=feed_channel,
         escalation=escalation,
         checklists=checklists,
+        reminders=reminders,
         maintenance=maintenance,
     )
     services = Services(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +14,7 @@ from bot.policy.loader import PolicyHolder
 from bot.scheduling.timers import TimerService
 from bot.slack.client import Notifier
 from bot.slack.outbox import Outbox
+from storage.db import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,7 @@ class DomainService:
         self.t = deps.catalog
         self.access = deps.access
         self.outbox = deps.outbox
+
+    def _unit(self, session: AsyncSession | None) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """Join the caller's unit of work, or run as one of its own."""
+        return unit_of_work(self.sessions, session)

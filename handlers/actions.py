@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.errors import UsageError
+from bot.errors import FirebellError
 from bot.incidents.modals import update_modal
 from bot.slack import ids
 from bot.slack.client import ReplyTarget
+from bot.slack.text import clip
 from handlers.answering import answering, bind_incident
 
 if TYPE_CHECKING:
@@ -27,11 +28,27 @@ def reply_target(body: dict[str, Any]) -> ReplyTarget:
     )
 
 
+# Record numbers as Firebell writes them into buttons and forms: they fit the database's integer columns.
+_RECORD_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def record_number(value: Any) -> int | None:
+    """A record number from a button value or a form's metadata (digits or a JSON integer, at most 9
+    digits); None for anything else, which Firebell did not write."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _RECORD_NUMBER.fullmatch(value):
+        return None
+    return int(value)
+
+
 def incident_number(body: dict[str, Any]) -> int:
     value = str((body.get("actions") or [{}])[0].get("value", ""))
-    if not value.isdigit():
-        raise UsageError("error.bad_number", "usage.incident", value=value[:40])
-    return int(value)
+    number = record_number(value)
+    if number is None:
+        # Nobody typed a button's value: a short answer, without the command's usage.
+        raise FirebellError("error.bad_number", value=clip(value, 20))
+    return number
 
 
 async def on_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:

@@ -22,8 +22,10 @@ from bot.errors import UsageError
 from bot.slack import ids
 from bot.slack.client import ReplyTarget
 from bot.slack.text import escape
+from handlers.actions import record_number
 from handlers.actions import reply_target as action_reply
 from handlers.answering import answer_text_command, answering, finish_log
+from handlers.views import refuse_form
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -55,21 +57,33 @@ def toggled_items(body: dict[str, Any]) -> dict[int, str]:
     different items at the same moment from unchecking each other's item.
     """
     action = body["actions"][0]
-    selected = {int(o["value"]) for o in action.get("selected_options") or []}
+    selected = _item_indexes(action.get("selected_options"))
     seen: set[int] = set()
     for block in (body.get("message") or {}).get("blocks") or []:
         if block.get("block_id") != action.get("block_id"):
             continue
         for element in block.get("elements") or []:
             if element.get("action_id") == ids.CHECKLIST_TOGGLE:
-                seen = {int(o["value"]) for o in element.get("initial_options") or []}
+                seen = _item_indexes(element.get("initial_options"))
     changes = {index: DONE for index in selected - seen}
     changes |= {index: OPEN for index in seen - selected}
     return changes
 
 
+def _item_indexes(options: Any) -> set[int]:
+    """Item numbers from checkbox options; anything Firebell did not write is refused, not a crash."""
+    indexes = set()
+    for option in options or []:
+        value = option.get("value") if isinstance(option, dict) else None
+        number = record_number(value)
+        if number is None:
+            raise UsageError("error.bad_number_generic", "usage.checklist", value=str(value)[:40])
+        indexes.add(number)
+    return indexes
+
+
 def run_id_of(block_id: str) -> int:
-    match = re.match(rf"^{re.escape(ids.CHECKLIST_BLOCK)}:(\d+)", block_id or "")
+    match = re.match(rf"^{re.escape(ids.CHECKLIST_BLOCK)}:(\d{{1,9}})$", block_id or "")
     if not match:
         raise UsageError("error.bad_number_generic", "usage.checklist", value=escape(block_id[:40]))
     return int(match.group(1))
@@ -91,7 +105,7 @@ async def on_item_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> N
     reply = action_reply(body)
     async with answering(context, reply):
         value = str(body["actions"][0].get("value", ""))
-        match = re.match(r"^(\d+):(\d+):(open|done)$", value)
+        match = re.match(r"^(\d{1,9}):(\d{1,9}):(open|done)$", value)
         if not match:
             raise UsageError("error.bad_number_generic", "usage.checklist", value=escape(value[:40]))
         await services.checklists.set_item(int(match.group(1)), int(match.group(2)), match.group(3), reply.user_id)
@@ -103,9 +117,10 @@ async def on_mark_na(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
     reply = action_reply(body)
     async with answering(context, reply):
         value = str(body["actions"][0].get("value", ""))
-        if not value.isdigit():
+        run_id = record_number(value)
+        if run_id is None:
             raise UsageError("error.bad_number_generic", "usage.checklist", value=escape(value[:40]))
-        view = await services.checklists.open_view(int(value))
+        view = await services.checklists.open_view(run_id)
         await services.notifier.open_view(body["trigger_id"], checklist_na_modal(services.catalog, view))
 
 
@@ -115,6 +130,15 @@ async def on_na_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, A
     reason = ((values.get(ids.CHECKLIST_NA_REASON_BLOCK) or {}).get(ids.CHECKLIST_NA_REASON_ACTION) or {}).get("value")
     item = (((values.get(ids.CHECKLIST_NA_ITEM_BLOCK) or {}).get(ids.CHECKLIST_NA_ITEM_ACTION) or {})
             .get("selected_option") or {}).get("value")
+    run_id, index = record_number(view.get("private_metadata")), record_number(item)
+    if run_id is None:
+        await refuse_form(ack, context, ids.CHECKLIST_NA_REASON_BLOCK)
+        return
+    if index is None:
+        await ack(response_action="errors",
+                  errors={ids.CHECKLIST_NA_ITEM_BLOCK: services.catalog("checklist.na_item")})
+        finish_log(context, "rejected")
+        return
     if not (reason or "").strip():
         await ack(response_action="errors",
                   errors={ids.CHECKLIST_NA_REASON_BLOCK: services.catalog("checklist.na_reason")})
@@ -122,9 +146,7 @@ async def on_na_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, A
         return
     await ack()
     async with answering(context, ReplyTarget(user_id=body["user"]["id"])):
-        run_id = int(view.get("private_metadata") or 0)
-        await services.checklists.set_item(run_id, int(item or -1), NA, body["user"]["id"],
-                                           reason=(reason or "").strip()[:300])
+        await services.checklists.set_item(run_id, index, NA, body["user"]["id"], reason=(reason or "").strip()[:300])
 
 
 def register(app: AsyncApp) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +52,18 @@ def create_engine(url: str, *, timeout: float = 2.0) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession], session: AsyncSession | None = None
+) -> AsyncIterator[AsyncSession]:
+    """The caller's unit of work when it has one, else a transaction of its own."""
+    if session is not None:
+        yield session
+        return
+    async with sessions.begin() as own:
+        yield own
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -128,9 +128,13 @@ class Page(Base):
     tier: Mapped[int | None] = mapped_column(Integer)
     target: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(16))  # dm, mention, channel
-    status: Mapped[str] = mapped_column(String(16))  # sending, sent, failed
+    status: Mapped[str] = mapped_column(String(16))  # queued, sent, failed
     reason: Mapped[str | None] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it was owed
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How late Slack accepted it, when an outage held it back; the commander is told once.
+    delayed_seconds: Mapped[int | None] = mapped_column(Integer)
+    delay_told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RotationOverride(Base):

@@ -12,7 +12,15 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import Delivery, Incident, ProcessedRequest
+from bot.slack import ids
+from storage.models import (
+    ChecklistEvent,
+    Delivery,
+    Incident,
+    ProcessedRequest,
+    ScheduledJob,
+    TimelineEntry,
+)
 from tests.conftest import SIGNING_SECRET, Harness
 
 FORM = "application/x-www-form-urlencoded"
@@ -103,3 +111,71 @@ async def test_view_without_callback_or_with_odd_metadata(app: Harness) -> None:
 async def test_unknown_request_type(app: Harness) -> None:
     assert "unknown" in await refused(await app.send(payload_body({"type": "surprise"}), FORM))
     await nothing_written(app)
+
+
+# --- values Firebell wrote itself, sent back changed: a short specific answer, nothing written ---------------
+
+
+async def nothing_changed(app: Harness) -> None:
+    """No domain row (a request may still be remembered, so a retry is not run twice)."""
+    async with app.firebell.services.sessions() as session:
+        for model in (Incident, TimelineEntry, Delivery, ScheduledJob, ChecklistEvent):
+            assert (await session.execute(select(func.count()).select_from(model))).scalar_one() == 0, model
+
+
+@pytest.mark.parametrize("value", ["9" * 40, "9" * 10, "²", "-1", "1.0", " 1", ""])
+async def test_button_value_that_is_not_a_small_number(app: Harness, value: str) -> None:
+    response = await app.click(ids.ACK, value)
+    assert response.status == 200
+    answer = app.last_response()
+    assert answer.endswith("is not an incident number."), answer
+    assert "Usage" not in answer and "went wrong" not in answer and len(answer) < 80
+    await nothing_changed(app)
+
+
+def modal(callback_id: str, metadata: str) -> dict[str, Any]:
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": metadata}
+
+
+BAD_FORM = "This form is damaged or out of date; nothing was changed. Close it and open it again."
+UPDATE_VALUES = {ids.UPDATE_TEXT_BLOCK: {ids.UPDATE_TEXT_ACTION: {"type": "plain_text_input", "value": "ok"}}}
+DECLARE_VALUES = {
+    ids.DECLARE_TITLE_BLOCK: {ids.DECLARE_TITLE_ACTION: {"type": "plain_text_input", "value": "Login fails"}},
+    ids.DECLARE_SEVERITY_BLOCK: {ids.DECLARE_SEVERITY_ACTION: {"type": "static_select",
+                                                               "selected_option": {"value": "P2"}}},
+}
+NA_VALUES = {
+    ids.CHECKLIST_NA_ITEM_BLOCK: {ids.CHECKLIST_NA_ITEM_ACTION: {"type": "static_select",
+                                                                 "selected_option": {"value": "0"}}},
+    ids.CHECKLIST_NA_REASON_BLOCK: {ids.CHECKLIST_NA_REASON_ACTION: {"type": "plain_text_input", "value": "x"}},
+}
+
+
+@pytest.mark.parametrize(("callback_id", "values", "block", "metadata"), [
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, "not json"),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, "[1, 2]"),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, ""),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": "' + "9" * 40 + '"}'),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": ' + "9" * 40 + "}"),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": ' + "9" * 5000 + "}"),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": true}'),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": 1.5}'),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": 1, "channel": {"id": "C1"}}'),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, '{"incident": 1, "channel": "<!channel>"}'),
+    (ids.UPDATE_VIEW, UPDATE_VALUES, ids.UPDATE_TEXT_BLOCK, "[" * 3000),
+    (ids.DECLARE_VIEW, DECLARE_VALUES, ids.DECLARE_TITLE_BLOCK, "not json"),
+    (ids.DECLARE_VIEW, DECLARE_VALUES, ids.DECLARE_TITLE_BLOCK, '"a string"'),
+    (ids.DECLARE_VIEW, DECLARE_VALUES, ids.DECLARE_TITLE_BLOCK, '{"channel": 42}'),
+    (ids.CHECKLIST_NA_VIEW, NA_VALUES, ids.CHECKLIST_NA_REASON_BLOCK, "not a number"),
+    (ids.CHECKLIST_NA_VIEW, NA_VALUES, ids.CHECKLIST_NA_REASON_BLOCK, "9" * 40),
+    (ids.CHECKLIST_NA_VIEW, NA_VALUES, ids.CHECKLIST_NA_REASON_BLOCK, "-1"),
+    (ids.CHECKLIST_NA_VIEW, NA_VALUES, ids.CHECKLIST_NA_REASON_BLOCK, ""),
+])
+async def test_modal_metadata_that_firebell_did_not_write(app: Harness, callback_id: str, values: dict[str, Any],
+                                                          block: str, metadata: str) -> None:
+    response = await app.send_payload(app.view_payload(modal(callback_id, metadata), values))
+    assert response.status == 200
+    body = await response.json()
+    assert body == {"response_action": "errors", "errors": {block: BAD_FORM}}
+    assert not app.slack.responses, "nothing else is said"
+    await nothing_changed(app)

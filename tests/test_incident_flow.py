@@ -114,10 +114,12 @@ async def test_full_lifecycle_inside_the_incident_channel(app: Harness) -> None:
     assert incident.commander_id == "UDAVE"
     assert incident.resolution_summary == "rolled back release 42"
     assert incident.time_to_resolve_seconds is not None
+    # Raising P1 to P0 does what declaring a P0 does: P0's leads are told at once ("paged").
     assert await timeline_kinds(app) == [
-        "declared", "channel_created", "acknowledged", "update", "severity", "assigned", "assigned",
+        "declared", "channel_created", "acknowledged", "update", "severity", "paged", "assigned", "assigned",
         "mitigated", "resolved",
     ]
+    assert app.slack.dms_to("ULEAD1"), "the raise told P0's leads"
     posts = [m.text or "" for m in app.slack.posts_in(channel) if not m.blocks]
     assert any("<@UBOB> acknowledged" in p for p in posts)
     assert any("12 users affected" in p for p in posts)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.i18n import Catalog
 from bot.i18n.en import EN
 from bot.i18n.ko import KO
+from bot.slack.blocks import format_duration
+from bot.slack.text import Mrkdwn, escape, user_mention
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,3 +55,36 @@ def test_every_literal_key_used_in_code_exists() -> None:
             used.update(pattern.findall(path.read_text(encoding="utf-8")))
     missing = sorted(key for key in used if key not in EN)
     assert not missing, missing
+
+
+def test_catalog_escapes_every_text_parameter_that_is_not_markup() -> None:
+    t = Catalog("en")
+    text = t("post.update", user="UALICE", text="<!channel> & <@U0EVE>")
+    assert isinstance(text, Mrkdwn)
+    assert text == ":speech_balloon: *Update from <@UALICE>*: &lt;!channel&gt; &amp; &lt;@U0EVE&gt;"
+    # Markup built by code and text escaped already are inserted as they are; numbers pass through.
+    assert t("summary.commander", commander=user_mention("U1")) == "*Commander*\n<@U1>"
+    assert t("post.update", user="U1", text=escape("a < b")).endswith(": a &lt; b")
+    assert t("done.update", number=7) == "Update posted to incident #7."
+    assert t("error.unexpected_words", value=["<!here>"]) == "I did not expect `['&lt;!here&gt;']` there."
+    # Catalog texts nest without being escaped again.
+    assert t("page.reason.manual", user="U1", reason=t("page.reason.no_reason")) == "<@U1> escalated: no reason given"
+
+
+def test_plain_texts_are_not_escaped() -> None:
+    t = Catalog("en")
+    assert t.plain("summary.header", emoji=":x:", number=1, title="a < b & c") == ":x: Incident #1: a < b & c"
+
+
+@pytest.mark.parametrize(("locale", "delta", "expected"), [
+    ("en", timedelta(seconds=30), "30 sec"),
+    ("en", timedelta(seconds=0), "0 sec"),
+    ("en", timedelta(seconds=-5), "0 sec"),
+    ("en", timedelta(seconds=59.9), "59 sec"),
+    ("en", timedelta(seconds=60), "1 min"),
+    ("en", timedelta(minutes=90), "1 h 30 min"),
+    ("en", timedelta(days=2, hours=3), "2 d 3 h"),
+    ("ko", timedelta(seconds=30), "30초"),
+])
+def test_durations_under_a_minute_show_seconds(locale: str, delta: timedelta, expected: str) -> None:
+    assert format_duration(Catalog(locale), delta) == expected

@@ -71,6 +71,38 @@ async def test_a_crashed_claim_is_taken_again_after_its_lease(database_url: str)
     await engine2.dispose()  # type: ignore[attr-defined]
 
 
+async def test_a_batch_slower_than_its_lease_keeps_its_claims(database_url: str) -> None:
+    clock = MutableClock()
+    lease = timedelta(seconds=0.3)  # renewed every 0.1 s of real time while the batch runs
+    slow, engine1 = await make_service(database_url, clock, "slow", lease=lease)
+    other, engine2 = await make_service(database_url, clock, "other", lease=lease)
+    for n in range(3):
+        await slow.schedule("probe", clock.now(), {"n": n})
+    fired: list[str] = []
+    taken_meanwhile: list[int] = []
+
+    async def slowly(firing: Firing) -> str:
+        fired.append("slow")
+        clock.advance(seconds=1)  # each firing takes longer than the whole lease
+        await asyncio.sleep(0.25)
+        taken_meanwhile.append(await other.tick())
+        return "ok"
+
+    async def elsewhere(firing: Firing) -> str:
+        fired.append("other")
+        return "ok"
+
+    slow.on("probe", slowly)
+    other.on("probe", elsewhere)
+    assert await slow.tick() == 3
+    assert fired == ["slow"] * 3 and taken_meanwhile == [0, 0, 0], "no claim ran out while the batch ran"
+    async with slow.sessions() as session:
+        jobs = (await session.execute(select(ScheduledJob))).scalars().all()
+    assert {(job.state, job.claimed_by, job.outcome, job.attempts) for job in jobs} == {("done", "slow", "ok", 1)}
+    await engine1.dispose()  # type: ignore[attr-defined]
+    await engine2.dispose()  # type: ignore[attr-defined]
+
+
 async def test_two_workers_fire_500_due_timers_exactly_once(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         # SQLite serialises writers, so this proves nothing there; the claim is the same code.

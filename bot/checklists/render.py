@@ -26,21 +26,22 @@ from slack_sdk.models.views import View
 from bot.i18n import Catalog
 from bot.slack import ids
 from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration
-from bot.slack.text import clip, date_token, escape
+from bot.slack.text import Mrkdwn, channel_link, clip, date_token, escape, user_mention
 
 if TYPE_CHECKING:
-    from bot.checklists.service import Overview, RunView
+    from bot.checklists.service import Overview
+    from bot.checklists.views import RunView
     from storage.models import ChecklistEvent
 
 # Slack allows 10 options in one checkboxes element; longer lists get a button per item.
 CHECKBOX_LIMIT = 10
 
 
-def checklist_item_label(item: dict[str, Any], index: int) -> str:
+def checklist_item_label(item: dict[str, Any], index: int) -> Mrkdwn:
     owner = item.get("owner")
-    who = f" ({'<@' + owner + '>' if str(owner).startswith(('U', 'W')) else owner})" if owner else ""
+    who = f" ({user_mention(str(owner))})" if owner else ""
     optional = "" if item.get("required", True) else " _(optional)_"
-    return f"{index + 1}. {escape(str(item['text']))}{who}{optional}"
+    return Mrkdwn(f"{index + 1}. {escape(str(item['text']))}{who}{optional}")
 
 
 def checklist_text(t: Catalog, view: RunView) -> str:
@@ -62,6 +63,8 @@ def checklist_message(t: Catalog, view: RunView) -> list[dict[str, Any]]:
     if run.state == "completed" and run.completed_at:
         progress += " · " + t("checklist.completed_by", user=run.completed_by or "?",
                               when=date_token(run.completed_at))
+    elif run.state == "closed":
+        progress += " · " + t("checklist.closed", number=run.incident_id or "?")
     elif run.due_at is not None:
         progress += " · " + t("checklist.due", when=date_token(run.due_at))
     parts: list[Block] = [
@@ -127,8 +130,8 @@ def checklist_na_modal(t: Catalog, view: RunView) -> dict[str, Any]:
 # --- texts: notices in the run's thread and DMs ---------------------------------------------------------
 
 
-def _labels(view: RunView, indexes: Sequence[int]) -> str:
-    return "\n".join(checklist_item_label(view.run.items[i], i) for i in indexes)
+def _labels(view: RunView, indexes: Sequence[int]) -> Mrkdwn:
+    return Mrkdwn("\n").join(checklist_item_label(view.run.items[i], i) for i in indexes)
 
 
 def completed_text(t: Catalog, view: RunView, actor: str, took: timedelta) -> str:
@@ -147,15 +150,15 @@ def overdue_owner_text(t: Catalog, view: RunView, indexes: Sequence[int]) -> str
 def open_run_lines(t: Catalog, views: Sequence[RunView]) -> list[str]:
     """For handoffs: open runs and how much is left."""
     return [t("checklist.open_line", title=escape(v.run.title), done=v.finished, total=len(v.states),
-              channel=f" <#{v.run.channel_id}>" if v.run.channel_id else "")
+              channel=_channel_note(v.run.channel_id))
             for v in views]
 
 
 # --- texts: answers to /checklist ----------------------------------------------------------------------
 
 
-def _channel_note(channel: str | None) -> str:
-    return f" <#{channel}>" if channel else ""
+def _channel_note(channel: str | None) -> Mrkdwn:
+    return Mrkdwn(f" {channel_link(channel)}") if channel else Mrkdwn("")
 
 
 def _run_line(t: Catalog, view: RunView) -> str:
@@ -177,7 +180,7 @@ def status_text(t: Catalog, views: Sequence[RunView]) -> str:
         lines.append(_run_line(t, view))
         missing = [checklist_item_label(view.run.items[i], i) for i in view.missing()]
         if missing:
-            lines.append(t("checklist.missing", items="; ".join(missing)))
+            lines.append(t("checklist.missing", items=Mrkdwn("; ").join(missing)))
     return "\n".join(lines)
 
 
@@ -187,12 +190,13 @@ def history_text(t: Catalog, name: str, runs: Sequence[tuple[RunView, Sequence[C
     for view, events in runs:
         outcome = (t("checklist.outcome_completed", when=date_token(view.run.completed_at),
                      user=view.run.completed_by or "?")
-                   if view.run.completed_at else t("checklist.state.open"))
+                   if view.run.completed_at else t(f"checklist.state.{view.run.state}"))
         lines.append(t("checklist.history_line", id=view.run.id, start=date_token(view.run.started_at),
                        done=view.finished, total=len(view.states), outcome=outcome))
-        who = [f"{e.item_index + 1}: <@{e.by}> {e.action}" for e in events if e.item_index is not None and e.by]
+        who = [Mrkdwn(f"{e.item_index + 1}: {user_mention(e.by)} {escape(e.action)}")
+               for e in events if e.item_index is not None and e.by]
         if who:
-            lines.append(t("checklist.history_who", who=", ".join(who)))
+            lines.append(t("checklist.history_who", who=Mrkdwn(", ").join(who)))
     return "\n".join(lines)
 
 
@@ -205,7 +209,7 @@ def overview_text(t: Catalog, overview: Overview) -> str:
         template, schedule = entry.template, ""
         if template.schedule:
             schedule = t("checklist.schedule_note", cron=template.schedule.cron, zone=entry.zone,
-                         channel=f"<#{entry.channel}>" if entry.channel else t("checklist.no_channel"))
+                         channel=channel_link(entry.channel) if entry.channel else t("checklist.no_channel"))
         lines.append(t("checklist.template_line", name=entry.name, title=escape(template.title),
                        count=len(template.items), schedule=schedule))
     lines.append(t("checklist.today_header"))

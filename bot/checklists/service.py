@@ -1,13 +1,12 @@
 """Checklists: runs of a template, item by item, with who did what; scheduled through durable timers.
 
-Each operation (a request or a timer firing) works in one session. Slack calls come between its
-transactions, never inside one.
+Each operation (a request or a timer firing) works in one session. What it owes Slack (the run's live
+message, notes in its thread, DMs to owners) is owed through the outbox in the transaction that changes
+the run; the outbox delivers it after the commit and retries until Slack takes it.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,21 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checklists.render import (
-    checklist_message,
-    checklist_text,
-    completed_text,
-    open_run_lines,
-    overdue_owner_text,
-    overdue_text,
-)
+from bot.checklists.deliveries import ChecklistDeliveries
+from bot.checklists.render import completed_text, open_run_lines, overdue_owner_text, overdue_text
+from bot.checklists.views import RunView, load_view, load_views
 from bot.deps import Deps, DomainService
-from bot.errors import FirebellError, NotFound, SlackCallFailed
+from bot.errors import FirebellError, NotFound
 from bot.logging import get_logger
 from bot.policy.schema import ChecklistTemplate
 from bot.scheduling.timers import Firing
 from bot.slack.text import escape
-from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun, Incident
+from storage.models import ChecklistEvent, ChecklistRun, Incident
 from storage.repositories import checklists as repo
 from storage.repositories import incidents as incidents_repo
 from storage.repositories.checklists import DONE, NA, OPEN
@@ -43,19 +37,6 @@ CHECKLIST_RUN = "checklist_run"
 CHECKLIST_DUE = "checklist_due"
 # The event recorded when an item changes to each state.
 _ITEM_ACTIONS = {DONE: "done", OPEN: "undone", NA: "na"}
-
-
-@dataclass(frozen=True)
-class RunView:
-    run: ChecklistRun
-    states: list[ChecklistItemState]
-
-    @property
-    def finished(self) -> int:
-        return sum(1 for s in self.states if s.state in (DONE, NA))
-
-    def missing(self) -> list[int]:
-        return [s.item_index for s in self.states if s.state == OPEN]
 
 
 @dataclass(frozen=True)
@@ -75,7 +56,7 @@ class Overview:
 class ChecklistService(DomainService):
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.deliveries = ChecklistDeliveries(self.outbox, self.t)
         self.timers.on(CHECKLIST_RUN, self.fire_scheduled_run)
         self.timers.on(CHECKLIST_DUE, self.fire_due)
 
@@ -103,7 +84,7 @@ class ChecklistService(DomainService):
         due_at: datetime | None = None,
         occurrence_key: str | None = None,
     ) -> RunView | None:
-        """Create a run and post it. None when this occurrence already has its run."""
+        """Create a run and owe its message. None when this occurrence already has its run."""
         async with self.sessions() as session:
             return await self._start(session, name, actor=actor, channel_id=channel_id, incident_id=incident_id,
                                      due_at=due_at, occurrence_key=occurrence_key)
@@ -145,20 +126,12 @@ class ChecklistService(DomainService):
                 if due_at is not None:
                     await self.timers.schedule(CHECKLIST_DUE, due_at, {"run": run.id},
                                                dedupe_key=_due_key(run.id), session=session)
+                await self.deliveries.owe_live(session, run)
                 view = await self._view(session, run.id)
         except IntegrityError:
             if occurrence_key is None:
                 raise
             return None
-        if channel_id:
-            try:
-                ts = await self.notifier.post(channel_id, checklist_text(self.t, view),
-                                              checklist_message(self.t, view))
-            except SlackCallFailed as exc:
-                log.warning("checklist_not_posted", run=run.id, code=exc.code)
-            else:
-                async with session.begin():
-                    await repo.set_message_ts(view.run, ts, session=session)
         return view
 
     async def view(self, run_id: int) -> RunView:
@@ -172,15 +145,10 @@ class ChecklistService(DomainService):
         return view
 
     async def _view(self, session: AsyncSession, run_id: int) -> RunView:
-        run = await repo.get_run(run_id, session=session)
-        if run is None:
+        view = await load_view(session, run_id)
+        if view is None:
             raise NotFound("error.run_not_found", id=run_id)
-        return (await self._views(session, [run]))[0]
-
-    async def _views(self, session: AsyncSession, runs: Sequence[ChecklistRun]) -> list[RunView]:
-        """Views of several runs: their item rows in one query."""
-        states = await repo.item_states([run.id for run in runs], session=session)
-        return [RunView(run, states.get(run.id, [])) for run in runs]
+        return view
 
     async def set_item(self, run_id: int, index: int, state: str, actor: str, reason: str | None = None) -> RunView:
         """Check, uncheck or mark one item. Only that item's row changes: concurrent checks all count."""
@@ -198,21 +166,19 @@ class ChecklistService(DomainService):
                                              by=actor if done else None, at=now if done else None, reason=reason):
                     await repo.add_event(run_id, session=session, action=_ITEM_ACTIONS[state], by=actor, at=now,
                                          item_index=index, reason=reason)
-            # Committed first, then the completion check and the message read the rows again under the
-            # run's lock: so they count checks others committed meanwhile, and the last refresh shows them all.
-            async with self._locks[run_id]:
-                session.expunge_all()
-                async with session.begin():
-                    view = await self._view(session, run_id)
-                    completed = await self._complete_if_done(session, view, actor)
-                await self._show(view)
-        if completed:
-            await self._announce_completion(view, actor)
+                    await self.deliveries.owe_live(session, run)
+            # Committed first, then the completion check reads the rows again: it counts checks others
+            # committed meanwhile, so of two people checking the last two items at once, one completes it.
+            session.expunge_all()
+            async with session.begin():
+                view = await self._view(session, run_id)
+                await self._complete_if_done(session, view, actor)
         return view
 
     async def _complete_if_done(self, session: AsyncSession, view: RunView, actor: str) -> bool:
-        """Complete the run once no required item is open; `view` then shows it completed."""
-        if any(view.run.items[i].get("required", True) for i in view.missing()):
+        """Complete the run once no required item is open; `view` then shows it completed, and the message
+        and a note in its thread are owed."""
+        if view.run.state != OPEN or any(view.run.items[i].get("required", True) for i in view.missing()):
             return False
         now = self.clock.now()
         if not await repo.complete_run(view.run.id, session=session, at=now, by=actor):
@@ -220,25 +186,21 @@ class ChecklistService(DomainService):
         await repo.add_event(view.run.id, session=session, action="completed", by=actor, at=now)
         await self.timers.cancel_keys([_due_key(view.run.id)], session=session)
         await session.refresh(view.run)
+        await self.deliveries.owe_live(session, view.run)
+        await self.deliveries.owe_note(session, view.run, "completed",
+                                       completed_text(self.t, view, actor, now - view.run.started_at))
         return True
 
-    async def _announce_completion(self, view: RunView, actor: str) -> None:
-        if view.run.channel_id is None:
-            return
-        text = completed_text(self.t, view, actor, self.clock.now() - view.run.started_at)
-        try:
-            await self.notifier.post(view.run.channel_id, text, thread_ts=view.run.message_ts)
-        except SlackCallFailed as exc:
-            log.warning("checklist_completion_not_posted", run=view.run.id, code=exc.code)
-
-    async def _show(self, view: RunView) -> None:
-        """Re-render the run's message from `view`, read from the database after the change."""
-        if view.run.channel_id and view.run.message_ts:
-            try:
-                await self.notifier.edit_message(view.run.channel_id, view.run.message_ts,
-                                           checklist_text(self.t, view), checklist_message(self.t, view))
-            except SlackCallFailed as exc:
-                log.warning("checklist_not_refreshed", run=view.run.id, code=exc.code)
+    async def end_for_incident(self, incident_id: int, *, session: AsyncSession) -> int:
+        """The incident ended: close its open runs (their messages say so) and cancel their overdue
+        notices, in the caller's transaction. Returns how many runs were closed."""
+        now = self.clock.now()
+        closed = await repo.close_incident_runs(incident_id, session=session)
+        for run in closed:
+            await repo.add_event(run.id, session=session, action="closed", at=now)
+            await self.deliveries.owe_live(session, run)
+        await self.timers.cancel_keys([_due_key(run.id) for run in closed], session=session)
+        return len(closed)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -246,7 +208,7 @@ class ChecklistService(DomainService):
         if name is not None:
             self.template(name)
         async with self.sessions() as session:
-            return await self._views(session, await repo.open_runs(session=session, template=name, limit=20))
+            return await load_views(session, await repo.open_runs(session=session, template=name, limit=20))
 
     async def overview(self) -> Overview:
         """The templates with their schedules, and the runs started today."""
@@ -261,20 +223,21 @@ class ChecklistService(DomainService):
         local_midnight = self.clock.now().astimezone(policy.zone).replace(hour=0, minute=0, second=0, microsecond=0)
         async with self.sessions() as session:
             runs = await repo.runs_started_since(local_midnight, session=session, limit=30)
-            return Overview(templates, await self._views(session, runs))
+            return Overview(templates, await load_views(session, runs))
 
     async def history(self, name: str, limit: int) -> list[tuple[RunView, Sequence[ChecklistEvent]]]:
         """The last runs of a template with their events: three queries, however many runs."""
         self.template(name)
         async with self.sessions() as session:
             runs = await repo.latest_runs(name, session=session, limit=limit)
-            views = await self._views(session, runs)
+            views = await load_views(session, runs)
             events = await repo.events([run.id for run in runs], session=session)
         return [(view, events.get(view.run.id, [])) for view in views]
 
-    async def open_items_summary(self) -> list[str]:
-        """For handoffs: open runs and how much is left."""
-        return open_run_lines(self.t, await self.open_runs())
+    async def open_items_summary(self, *, session: AsyncSession) -> list[str]:
+        """For handoffs: open runs and how much is left, read in the caller's session."""
+        runs = await repo.open_runs(session=session, limit=20)
+        return open_run_lines(self.t, await load_views(session, runs))
 
     async def count_runs(self) -> int:
         async with self.sessions() as session:
@@ -320,6 +283,8 @@ class ChecklistService(DomainService):
         return "started" if view else "already_started"
 
     async def fire_due(self, firing: Firing) -> str:
+        """The run is overdue: a note in its thread and a DM to each person owning an open item, owed once
+        per run however often this timer fires."""
         run_id = int(firing.payload.get("run", 0))
         async with self.sessions() as session, session.begin():
             try:
@@ -328,25 +293,20 @@ class ChecklistService(DomainService):
                 return "skipped_no_run"
             if view.run.state != OPEN:
                 return "skipped_complete"
+            if await repo.has_event(run_id, "overdue", session=session):
+                return "already_reminded"
             await repo.add_event(run_id, session=session, action="overdue", at=self.clock.now())
+            await self.deliveries.owe_note(session, view.run, "overdue", overdue_text(self.t, view))
             # Roles (comms, scribe…) may have been given out after the run started: resolve them now.
             holders = await self._role_holders(session, view.run.incident_id)
-        if view.run.channel_id:
-            try:
-                await self.notifier.post(view.run.channel_id, overdue_text(self.t, view),
-                                         thread_ts=view.run.message_ts)
-            except SlackCallFailed as exc:
-                log.warning("checklist_overdue_not_posted", run=run_id, code=exc.code)
-        missing = view.missing()
-        owner_of = {i: holders.get(str(view.run.items[i].get("owner")), view.run.items[i].get("owner"))
-                    for i in missing}
-        owners = {str(o) for o in owner_of.values() if str(o or "").startswith(("U", "W"))}
-        for owner in sorted(owners):
-            mine = [i for i in missing if owner_of[i] == owner]
-            try:
-                await self.notifier.post(owner, overdue_owner_text(self.t, view, mine))
-            except SlackCallFailed as exc:
-                log.warning("checklist_owner_not_told", run=run_id, owner=owner, code=exc.code)
+            missing = view.missing()
+            owner_of = {i: holders.get(str(view.run.items[i].get("owner")), view.run.items[i].get("owner"))
+                        for i in missing}
+            owners = {str(o) for o in owner_of.values() if str(o or "").startswith(("U", "W"))}
+            for owner in sorted(owners):
+                mine = [i for i in missing if owner_of[i] == owner]
+                text = overdue_owner_text(self.t, view, mine)
+                await self.deliveries.owe_dm(session, view.run, "overdue", owner, text)
         return "reminded"
 
     async def attach_to_incident(self, incident: Incident, channel_id: str | None, actor: str) -> RunView | None:

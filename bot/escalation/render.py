@@ -23,7 +23,7 @@ from bot.incidents.render import incident_summary, severity_label, status_label,
 from bot.incidents.severity import Severity, SeverityTable
 from bot.slack import ids
 from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration, text_blocks
-from bot.slack.text import clip, date_token, escape
+from bot.slack.text import Mrkdwn, clip, date_token, escape, id_markup, slack_target, user_mentions
 from storage.models import Incident
 
 if TYPE_CHECKING:
@@ -50,11 +50,12 @@ def declare_reason(t: Catalog, severities: SeverityTable, severity_id: str) -> s
 
 def paged_post(t: Catalog, tier_name: str, mentions: str, reason: str) -> str:
     """The post in a channel that says who is being paged, and why."""
-    return t("post.paged", tier=tier_name, mentions=mentions, reason=reason)
+    # `mentions` is built by code from ids (`<@U…> <!subteam^S…>`, `<#C…>`): only those tokens stay markup.
+    return t("post.paged", tier=tier_name, mentions=id_markup(mentions), reason=reason)
 
 
-def failures_list(failed: Sequence[tuple[str, str]]) -> str:
-    return ", ".join(f"{target} ({reason})" for target, reason in failed)
+def failures_list(failed: Sequence[tuple[str, str]]) -> Mrkdwn:
+    return Mrkdwn(", ").join(Mrkdwn(f"{id_markup(target)} ({escape(reason)})") for target, reason in failed)
 
 
 def page_failures_text(t: Catalog, number: int, failed: Sequence[tuple[str, str]]) -> str:
@@ -76,7 +77,7 @@ def nudge_text(t: Catalog, number: int, window: timedelta) -> str:
 
 def escalate_report(t: Catalog, number: int, sent: Sequence[str], failed: Sequence[tuple[str, str]]) -> str:
     """The answer to whoever escalated: who was paged, and who could not be."""
-    reached = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else f"<#{u}>" for u in sent) or "—"
+    reached = Mrkdwn(", ").join(slack_target(u) for u in sent) or "—"
     if failed:
         return t("done.escalate_failed", number=number, sent=reached, failed=failures_list(failed))
     return t("done.escalate", number=number, sent=reached)
@@ -115,7 +116,7 @@ def page_message(
     if tier_name:
         context.append(MarkdownTextObject(text=clip(t("page.tier", tier=tier_name), 2000)))
     if paged_before:
-        who = ", ".join(f"<@{u}>" for u in paged_before[:30])
+        who = user_mentions(paged_before[:30])
         context.append(MarkdownTextObject(text=clip(t("page.already", who=who), 2000)))
     if context:
         parts.append(ContextBlock(elements=context))
@@ -158,3 +159,29 @@ def status_message(t: Catalog, severities: SeverityTable, status: IncidentStatus
                               last_update=details.last_update, show_channel=True)
     blocks += text_blocks(pending_text(t, status.pending, details.incident.escalation_snapshot))
     return summary_text(t, severities, details.incident), blocks
+
+
+def render_reason(t: Catalog, severities: SeverityTable, incident: Incident, spec: dict[str, Any]) -> str:
+    """Why a page was sent, from what the firing recorded: rendered when the page is delivered."""
+    kind = spec.get("reason")
+    if kind == "declare":
+        return declare_reason(t, severities, incident.severity)
+    if kind == "breach":
+        return resolve_breach_text(t, incident.id, str(spec.get("target", "?")))
+    if kind == "nudge":
+        return nudge_text(t, incident.id, timedelta(seconds=int(spec.get("window_seconds", 0))))
+    return page_reason(t, severities.get(incident.severity), spec)
+
+
+def delays_text(t: Catalog, number: int, delayed: Sequence[tuple[str, int | None, int]]) -> str:
+    """For the commander after an outage: which pages went out late, and by how much."""
+    pages = Mrkdwn(", ").join(
+        Mrkdwn(f"{mention(target)} ({t('page.tier_number', tier=tier)}, {format_duration(t, timedelta(seconds=late))})")
+        if tier else Mrkdwn(f"{mention(target)} ({format_duration(t, timedelta(seconds=late))})")
+        for target, tier, late in delayed)
+    return t("post.pages_delayed", number=number, pages=pages)
+
+
+def mention(target: str) -> Mrkdwn:
+    """A page target as Slack shows it: a person, a channel, or a name (a rotation, the incident channel)."""
+    return slack_target(target)

@@ -2,6 +2,10 @@
 
 Keys are dotted names; values are `str.format` templates. `tests/test_messages.py` checks that both
 languages have the same keys and the same placeholders.
+
+Templates are trusted Slack markup. Parameters are not: every parameter is escaped unless it is `Mrkdwn`
+(markup built by code, or text escaped already) or a number, so nothing a person typed can mention, link or
+broadcast wherever a catalog text is shown. Texts for plain_text fields (headers, labels) use `plain`.
 """
 
 from __future__ import annotations
@@ -10,8 +14,16 @@ from typing import Any
 
 from bot.i18n.en import EN
 from bot.i18n.ko import KO
+from bot.slack.text import Mrkdwn, escape
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
+
+
+def _safe(value: Any) -> Any:
+    """A parameter as mrkdwn: markup and numbers as they are, anything else (str, enums, lists…) escaped."""
+    if isinstance(value, Mrkdwn | int | float):
+        return value
+    return escape(str(value))
 
 
 class Catalog:
@@ -27,5 +39,12 @@ class Catalog:
     def keys(self) -> set[str]:
         return set(self._texts)
 
-    def __call__(self, key: str, **params: Any) -> str:
+    def __call__(self, key: str, **params: Any) -> Mrkdwn:
+        """The text for mrkdwn (messages, sections, answers): parameters escaped unless Mrkdwn or numbers."""
+        if not params:
+            return Mrkdwn(self._texts[key])
+        return Mrkdwn(self._texts[key].format(**{name: _safe(value) for name, value in params.items()}))
+
+    def plain(self, key: str, **params: Any) -> str:
+        """The text for a plain_text field (a header, a label): Slack shows it as it is, so nothing is escaped."""
         return self._texts[key].format(**params) if params else self._texts[key]

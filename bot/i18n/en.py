@@ -53,6 +53,7 @@ EN: dict[str, str] = {
     "error.slack_failed": "Slack refused `{method}` ({code}).",
     "error.form_title_required": "Give the incident a title.",
     "error.form_update_required": "Write the update.",
+    "error.bad_form": "This form is damaged or out of date; nothing was changed. Close it and open it again.",
     # --- declare flow ------------------------------------------------------------------------
     "declare.accepted": "Declaring *{title}* ({severity})…",
     "declare.done": "Incident #{number} declared: <#{channel}>.",
@@ -183,6 +184,8 @@ EN: dict[str, str] = {
     "page.reason.manual": "<@{user}> escalated: {reason}",
     "page.reason.no_reason": "no reason given",
     "page.reason.declare": "New {severity} incident.",
+    "post.pages_delayed": "Incident #{number}: Slack could not be reached, so these pages went out late: {pages}.",
+    "notice.will_retry": "Firebell will keep trying until Slack takes it.",
     "post.paged": ":loudspeaker: Paging {tier}: {mentions} — {reason}",
     "post.page_failed": (
         ":warning: Incident #{number}: these pages failed: {failures}. The next targets were still paged."
@@ -303,6 +306,8 @@ EN: dict[str, str] = {
     "checklist.outcome_completed": "completed {when} by <@{user}>",
     "checklist.state.open": "open",
     "checklist.state.completed": "completed",
+    "checklist.state.closed": "closed unfinished",
+    "checklist.closed": "closed unfinished with incident #{number}",
     "checklist.started": "Started *{title}*: run #{id}{channel}.",
     "handoff.checklists": "Open checklists:",
     "usage.maintenance": (
@@ -363,6 +368,7 @@ EN: dict[str, str] = {
     "home.header": "Firebell",
     "home.open": "*Open incidents*",
     "home.none": "No open incidents. :sunny:",
+    "duration.seconds": "{n} sec",
     "duration.minutes": "{n} min",
     "duration.hours": "{h} h {m} min",
     "duration.days": "{d} d {h} h",

@@ -55,6 +55,7 @@ KO: dict[str, str] = {
     "error.slack_failed": "Slack이 `{method}` 호출을 거부했습니다 ({code}).",
     "error.form_title_required": "장애 제목을 입력하세요.",
     "error.form_update_required": "업데이트 내용을 입력하세요.",
+    "error.bad_form": "양식이 손상되었거나 오래되었습니다. 아무것도 바뀌지 않았습니다. 닫고 다시 여세요.",
     "declare.accepted": "*{title}* ({severity}) 장애를 선언하는 중…",
     "declare.done": "#{number} 장애가 선언되었습니다: <#{channel}>.",
     "declare.done_no_channel": "#{number} 장애는 기록되었지만 채널을 만들지 못했습니다 ({code}). "
@@ -178,6 +179,8 @@ KO: dict[str, str] = {
     "page.reason.manual": "<@{user}> 님이 에스컬레이션: {reason}",
     "page.reason.no_reason": "사유 없음",
     "page.reason.declare": "새 {severity} 장애입니다.",
+    "post.pages_delayed": "#{number} 장애: Slack에 연결할 수 없어 다음 호출이 늦게 전달되었습니다: {pages}.",
+    "notice.will_retry": "Slack이 받을 때까지 Firebell이 계속 다시 시도합니다.",
     "post.paged": ":loudspeaker: {tier} 호출: {mentions} — {reason}",
     "post.page_failed": (
         ":warning: #{number} 장애: 다음 호출이 실패했습니다: {failures}. 다음 대상은 계속 호출했습니다."
@@ -300,6 +303,8 @@ KO: dict[str, str] = {
     "checklist.outcome_completed": "{when} <@{user}> 님이 완료",
     "checklist.state.open": "진행 중",
     "checklist.state.completed": "완료",
+    "checklist.state.closed": "미완료 종료",
+    "checklist.closed": "#{number} 장애가 끝나 미완료로 닫힘",
     "checklist.started": "*{title}* 시작: #{id} 실행{channel}.",
     "handoff.checklists": "진행 중인 체크리스트:",
     "usage.maintenance": (
@@ -362,6 +367,7 @@ KO: dict[str, str] = {
     "home.header": "Firebell",
     "home.open": "*진행 중인 장애*",
     "home.none": "진행 중인 장애가 없습니다. :sunny:",
+    "duration.seconds": "{n}초",
     "duration.minutes": "{n}분",
     "duration.hours": "{h}시간 {m}분",
     "duration.days": "{d}일 {h}시간",

@@ -1,22 +1,27 @@
-"""What Slack must show after an incident decision: call the service, render, hand it to the notifier.
+"""What Slack must show after an incident decision: call the service, owe the Slack effects in the same
+transaction, deliver them at once, and tell the person who asked how it went.
 
-Decisions and records live in bot/incidents/service.py, texts and blocks in render.py; this module only
-sequences them. Everything here runs after the Slack request was acknowledged. Every Slack failure is caught
-per step, recorded on the timeline and told to the person who asked; the database is the truth.
+Decisions and records live in bot/incidents/service.py, texts and blocks in render.py, the deliveries in
+deliveries.py; this module only sequences them. Everything here runs after the Slack request was
+acknowledged. A Slack step that fails for good is noted on the timeline and told to the person who asked;
+one that may succeed later is told too, and the outbox keeps trying until Slack takes it.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+import uuid
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists.service import ChecklistService
 from bot.errors import SlackCallFailed
+from bot.escalation.paging import PageReport
 from bot.escalation.render import escalate_report
 from bot.escalation.service import EscalationService
 from bot.i18n import Catalog
+from bot.incidents.deliveries import IncidentDeliveries
+from bot.incidents.keys import setup_key
 from bot.incidents.lifecycle import Action
 from bot.incidents.render import (
     Notice,
@@ -24,16 +29,13 @@ from bot.incidents.render import (
     declared_text,
     declared_without_channel,
     feed_announcement,
-    incident_summary,
     maintenance_note,
     resolve_notice,
     severity_notice,
     step_failed,
-    summary_text,
-    topic_text,
     transition_notice,
     update_notice,
-    user_mentions,
+    will_retry,
 )
 from bot.incidents.roles import Role
 from bot.incidents.service import IncidentService
@@ -41,14 +43,13 @@ from bot.incidents.severity import SeverityTable
 from bot.logging import get_logger
 from bot.maintenance.service import MaintenanceService
 from bot.policy.loader import PolicyHolder
+from bot.reminders.service import ReminderService
 from bot.slack.client import Notifier, ReplyTarget
-from bot.slack.text import incident_channel_name
+from bot.slack.outbox import Outbox, Outcome
 from storage.models import Incident
+from storage.repositories import outbox as delivery_rows
 
 log = get_logger(__name__)
-
-# How many `-2`, `-3`… suffixes to try when a channel name is taken.
-MAX_NAME_ATTEMPTS = 5
 
 
 class IncidentFlows:
@@ -57,28 +58,33 @@ class IncidentFlows:
         *,
         service: IncidentService,
         notifier: Notifier,
+        outbox: Outbox,
         catalog: Catalog,
         policy: PolicyHolder,
         feed_channel: str | None,
         escalation: EscalationService,
         checklists: ChecklistService,
+        reminders: ReminderService,
         maintenance: MaintenanceService,
     ) -> None:
-        self.escalation = escalation
-        self.checklists = checklists
-        self.maintenance = maintenance
         self.service = service
         self.notifier = notifier
+        self.outbox = outbox
         self.t = catalog
         self.policy = policy
         self.feed_channel = feed_channel
-        self._refresh_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.escalation = escalation
+        self.checklists = checklists
+        self.reminders = reminders
+        self.maintenance = maintenance
+        self.slack = IncidentDeliveries(outbox=outbox, service=service, checklists=checklists, catalog=catalog,
+                                        policy=policy)
 
     @property
     def severities(self) -> SeverityTable:
         return self.policy.severities
 
-    # --- helpers ---------------------------------------------------------------------------------
+    # --- telling the person who asked --------------------------------------------------------------------
 
     async def tell(self, reply: ReplyTarget, text: str) -> None:
         try:
@@ -86,19 +92,29 @@ class IncidentFlows:
         except SlackCallFailed as exc:
             log.error("reply_failed", user=reply.user_id, code=exc.code)
 
-    async def _slack_step(
-        self, number: int, reply: ReplyTarget, step: Callable[[], Awaitable[Any]], failure_key: str,
-        **params: Any,
-    ) -> Any:
-        """Run one Slack step; on failure record it, tell the user, and carry on."""
-        try:
-            return await step()
-        except SlackCallFailed as exc:
-            await self.service.note_failure(number, method=exc.method, code=exc.code)
-            await self.tell(reply, step_failed(self.t, failure_key, number=number, code=exc.code, **params))
-            return None
+    async def _deliver(self, number: int, keys: list[str], reply: ReplyTarget) -> dict[str, Outcome]:
+        """Deliver what the change owes now, and tell the person each step Slack refused or delayed."""
+        outcomes = await self.outbox.deliver_now(keys)
+        for key, outcome in outcomes.items():
+            problems = list(outcome.progress.get("problems") or [])
+            if key == setup_key(number):
+                pass  # the set-up's own problems are listed step by step below
+            elif outcome.state in ("failed", "pending") and outcome.error not in (None, "waiting"):
+                spec = await self._failure_spec(key)
+                if spec is not None:
+                    problems.append([spec["key"], outcome.error, spec.get("params", {})])
+            for failure_key, code, params in problems:
+                text = step_failed(self.t, failure_key, number=number, code=code, **params)
+                await self.tell(reply, text if outcome.state == "failed" or not _transient(code)
+                                else f"{text} {will_retry(self.t)}")
+        return outcomes
 
-    # --- declare ---------------------------------------------------------------------------------
+    async def _failure_spec(self, key: str) -> dict[str, Any] | None:
+        async with self.outbox.sessions() as session:
+            row = await delivery_rows.get(key, session=session)
+        return (row.payload or {}).get("failure") if row is not None else None
+
+    # --- declare -----------------------------------------------------------------------------------------
 
     async def declare(
         self,
@@ -112,197 +128,163 @@ class IncidentFlows:
         description: str | None = None,
         request_key: str | None = None,
     ) -> Incident | None:
+        # Found before the transaction: the people told at once (groups expanded through Slack), and the
+        # maintenance window the service may be in.
+        plan = await self.escalation.declare_plan(severity)
+        window = await self.maintenance.active_for(service) if service else None
+        keys: list[str] = []
+
+        async def effects(session: AsyncSession, incident: Incident) -> None:
+            people = sorted({actor, incident.commander_id or actor})
+            keys.extend(await self.slack.owe_setup(session, incident, people, self.feed_channel))
+            report = await self.escalation.owe_declared(session, incident, plan, key=f"declare:{incident.id}")
+            keys.extend(report.owed)
+            # The severity's checklist (e.g. 003's P0 playbook) goes into the incident channel.
+            keys.append(await self.slack.owe_checklist(session, incident, actor))
+            if window is not None:
+                keys.append(await self.slack.owe_announcement(session, incident, f"maintenance:{incident.id}",
+                                                              maintenance_note(self.t, incident, window)))
+
         incident, created = await self.service.declare(
-            title=title,
-            severity=severity,
-            declared_by=actor,
-            commander_id=commander_id,
-            service=service,
-            description=description,
-            request_key=request_key,
+            title=title, severity=severity, declared_by=actor, commander_id=commander_id, service=service,
+            description=description, request_key=request_key, effects=effects,
         )
         if not created:
             log.info("declare_repeated", incident=incident.id)
             return None
-        number = incident.id
-        channel_id = await self._create_channel(incident, reply)
-        if channel_id is not None:
-            people = sorted({actor, incident.commander_id or actor})
-            await self._slack_step(
-                number, reply, lambda: self.notifier.invite(channel_id, people), "declare.invite_failed",
-                users=user_mentions(people),
-            )
-            incident = await self.service.get(number)
-            await self._slack_step(
-                number, reply,
-                lambda: self.notifier.set_topic(channel_id, topic_text(self.t, self.severities, incident)),
-                "declare.topic_failed",
-            )
-            ts = await self._slack_step(
-                number, reply,
-                lambda: self.notifier.post(
-                    channel_id,
-                    summary_text(self.t, self.severities, incident),
-                    incident_summary(self.t, self.severities, incident),
-                ),
-                "declare.summary_failed",
-            )
-            if ts:
-                await self.service.record_messages(number, summary_ts=ts)
-        if self.feed_channel and self.feed_channel != channel_id:
-            await self._announce_in_feed(incident, reply)
-        incident = await self.service.get(number)
-        await self.escalation.on_declared(incident)
-        # The severity's checklist (e.g. 003's P0 playbook) goes into the incident channel.
-        await self.checklists.attach_to_incident(incident, channel_id, actor)
-        await self._note_maintenance(incident, reply)
-        if channel_id is not None:
-            await self.tell(reply, declared_text(self.t, number, channel_id))
-        return await self.service.get(number)
+        outcomes = await self._deliver(incident.id, keys, reply)
+        setup = outcomes.get(setup_key(incident.id))
+        incident = await self.service.get(incident.id)
+        if incident.channel_id is not None:
+            await self.tell(reply, declared_text(self.t, incident.id, incident.channel_id))
+        elif setup is not None and setup.error not in (None, "waiting"):
+            text = declared_without_channel(self.t, incident.id, setup.error)
+            await self.tell(reply, text if setup.state == "failed" else f"{text} {will_retry(self.t)}")
+        return incident
 
-    async def _create_channel(self, incident: Incident, reply: ReplyTarget) -> str | None:
-        last_code = "name_taken"
-        for attempt in range(MAX_NAME_ATTEMPTS):
-            name = incident_channel_name(incident.id, incident.title, attempt)
-            try:
-                channel_id = await self.notifier.create_channel(name)
-            except SlackCallFailed as exc:
-                last_code = exc.code
-                if exc.code == "name_taken":
-                    continue
-                break
-            await self.service.record_channel(incident.id, channel_id=channel_id, channel_name=name)
-            return channel_id
-        await self.service.note_failure(incident.id, method="conversations.create", code=last_code)
-        await self.tell(reply, declared_without_channel(self.t, incident.id, last_code))
-        return None
+    # --- changes -----------------------------------------------------------------------------------------
 
-    async def _note_maintenance(self, incident: Incident, reply: ReplyTarget) -> None:
-        """An incident on a service under maintenance may be the maintenance itself: say so."""
-        window = await self.maintenance.active_for(incident.service) if incident.service else None
-        if window is not None:
-            await self._announce(incident, reply, maintenance_note(self.t, incident, window))
-
-    async def _announce_in_feed(self, incident: Incident, reply: ReplyTarget) -> None:
-        assert self.feed_channel is not None
-        feed = self.feed_channel
-        text, summary = feed_announcement(self.t, self.severities, incident)
-        ts = await self._slack_step(
-            incident.id, reply, lambda: self.notifier.post(feed, text, summary), "declare.feed_failed",
-            channel=feed,
-        )
-        if ts:
-            await self.service.record_messages(incident.id, feed_channel_id=feed, feed_ts=ts)
-
-    # --- keeping the live messages current --------------------------------------------------------
-
-    async def refresh(self, number: int, reply: ReplyTarget, *, topic: bool = False) -> None:
-        async with self._refresh_locks[number]:
-            details = await self.service.details(number)
-            incident = details.incident
-            text = summary_text(self.t, self.severities, incident)
-            places = []
-            if incident.channel_id and incident.summary_ts:
-                places.append((incident.channel_id, incident.summary_ts, False))
-            if incident.feed_channel_id and incident.feed_ts:
-                places.append((incident.feed_channel_id, incident.feed_ts, True))
-            for channel_id, ts, show_channel in places:
-                rendered = incident_summary(
-                    self.t, self.severities, incident, roles=details.roles, last_update=details.last_update,
-                    show_channel=show_channel,
-                )
-                await self._slack_step(
-                    number, reply,
-                    lambda c=channel_id, s=ts, r=rendered: self.notifier.edit_message(c, s, text, r),
-                    "notice.update_failed",
-                )
-            if topic and incident.channel_id:
-                channel_id = incident.channel_id
-                await self._slack_step(
-                    number, reply,
-                    lambda: self.notifier.set_topic(channel_id, topic_text(self.t, self.severities, incident)),
-                    "declare.topic_failed",
-                )
-
-    async def _announce(self, incident: Incident, reply: ReplyTarget, text: str) -> None:
-        """Say what happened in the incident channel (or the feed when there is none)."""
-        channel = incident.channel_id or incident.feed_channel_id
-        if channel is None:
-            return
-        await self._slack_step(
-            incident.id, reply, lambda: self.notifier.post(channel, text), "notice.post_failed", channel=channel
-        )
+    async def _announce_change(self, session: AsyncSession, incident: Incident, notice: Notice, *,
+                               topic: bool) -> list[str]:
+        """Owe the announcement in the channel and the refresh of the live messages."""
+        key = f"announce:incident {incident.id}:{uuid.uuid4().hex}"
+        return [await self.slack.owe_announcement(session, incident, key, notice.post),
+                *await self.slack.owe_refresh(session, incident, topic=topic)]
 
     async def _confirm(self, incident: Incident, reply: ReplyTarget, text: str) -> None:
         # Inside the incident channel the announcement is the confirmation.
         if reply.channel_id != incident.channel_id:
             await self.tell(reply, text)
 
-    async def _tell_change(self, incident: Incident, reply: ReplyTarget, notice: Notice, *, topic: bool) -> None:
-        """Announce a change, bring the live messages up to date, and confirm to whoever made it."""
-        await self._announce(incident, reply, notice.post)
-        await self.refresh(incident.id, reply, topic=topic)
-        await self._confirm(incident, reply, notice.done)
+    async def _change(self, number: int, reply: ReplyTarget, change: Any, notice_of: Any, *,
+                      topic: bool, extra: Any = None) -> Incident:
+        """Run a service change with its Slack effects owed in its transaction; deliver; confirm."""
+        keys: list[str] = []
+        notices: list[Notice] = []
 
-    # --- lifecycle actions -------------------------------------------------------------------------
+        async def effects(session: AsyncSession, incident: Incident) -> None:
+            notice = notice_of(incident)
+            notices.append(notice)
+            keys.extend(await self._announce_change(session, incident, notice, topic=topic))
+            if extra is not None:
+                keys.extend(await extra(session, incident))
+
+        incident = await change(effects)
+        await self._deliver(number, keys, reply)
+        await self._confirm(incident, reply, notices[0].done)
+        return incident
 
     async def acknowledge(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
-        incident = await self.service.acknowledge(number, actor)
-        await self._tell_change(incident, reply, transition_notice(self.t, Action.ACK, number, actor), topic=True)
-        return incident
+        return await self._change(
+            number, reply, lambda fx: self.service.acknowledge(number, actor, effects=fx),
+            lambda _i: transition_notice(self.t, Action.ACK, number, actor), topic=True)
 
     async def mitigate(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
-        incident = await self.service.mitigate(number, actor)
-        await self._tell_change(incident, reply, transition_notice(self.t, Action.MITIGATE, number, actor),
-                                topic=True)
-        return incident
+        return await self._change(
+            number, reply, lambda fx: self.service.mitigate(number, actor, effects=fx),
+            lambda _i: transition_notice(self.t, Action.MITIGATE, number, actor), topic=True)
 
     async def resolve(self, number: int, actor: str, summary: str | None, reply: ReplyTarget) -> Incident:
-        incident = await self.service.resolve(number, actor, summary)
-        await self._tell_change(incident, reply, resolve_notice(self.t, incident, actor, summary), topic=True)
-        return incident
+        async def end_incident_work(session: AsyncSession, incident: Incident) -> list[str]:
+            # Its checklist runs and reminders stop with it (the deadlines were cancelled by the service).
+            await self.checklists.end_for_incident(incident.id, session=session)
+            await self.reminders.cancel_for_incident(incident.id, session=session)
+            return []
+
+        return await self._change(
+            number, reply, lambda fx: self.service.resolve(number, actor, summary, effects=fx),
+            lambda incident: resolve_notice(self.t, incident, actor, summary), topic=True, extra=end_incident_work)
 
     async def reopen(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
-        incident = await self.service.reopen(number, actor)
-        await self._tell_change(incident, reply, transition_notice(self.t, Action.REOPEN, number, actor), topic=True)
-        return incident
+        return await self._change(
+            number, reply, lambda fx: self.service.reopen(number, actor, effects=fx),
+            lambda _i: transition_notice(self.t, Action.REOPEN, number, actor), topic=True)
 
     async def post_status(self, number: int, actor: str, text: str, reply: ReplyTarget) -> Incident:
-        incident = await self.service.post_status(number, actor, text)
         notice = update_notice(self.t, number, actor, text)
-        await self._announce(incident, reply, notice.post)
-        # The feed keeps everyone else informed: the update goes in the announcement's thread.
-        if incident.feed_channel_id and incident.feed_ts and incident.feed_channel_id != incident.channel_id:
-            feed, thread = incident.feed_channel_id, incident.feed_ts
-            await self._slack_step(
-                number, reply, lambda: self.notifier.post(feed, notice.post, thread_ts=thread),
-                "notice.post_failed", channel=feed,
-            )
-        await self.refresh(number, reply)
-        await self._confirm(incident, reply, notice.done)
-        return incident
+
+        async def feed_thread(session: AsyncSession, incident: Incident) -> list[str]:
+            # The feed keeps everyone else informed: the update goes in the announcement's thread.
+            if not self.feed_channel:
+                return []
+            key = f"announce:incident {number}:{uuid.uuid4().hex}:feed"
+            return [await self.slack.owe_announcement(session, incident, key, notice.post, thread_of_feed=True)]
+
+        return await self._change(
+            number, reply, lambda fx: self.service.post_status(number, actor, text, effects=fx),
+            lambda _i: notice, topic=False, extra=feed_thread)
 
     async def change_severity(self, number: int, actor: str, severity: str, reply: ReplyTarget) -> Incident:
-        incident, old = await self.service.change_severity(number, actor, severity)
-        notice = severity_notice(self.t, self.severities, number, actor, old, severity)
-        await self._tell_change(incident, reply, notice, topic=True)
-        return incident
+        before = await self.service.get(number)
+        ids = list(self.severities.ids)
+        raised = severity in ids and before.severity in ids and ids.index(severity) < ids.index(before.severity)
+        # Raising the severity does what declaring at it does: the broadcast and the people told at once.
+        plan = await self.escalation.declare_plan(severity) if raised else None
+        old = before.severity
+
+        async def as_if_declared(session: AsyncSession, incident: Incident) -> list[str]:
+            if not raised:
+                return []
+            keys = []
+            tag = f"severity:{incident.id}:{incident.version}"
+            if self.feed_channel:
+                text, blocks = feed_announcement(self.t, self.severities, incident)
+                keys.append(await self.slack.owe_announcement(session, incident, f"broadcast:{tag}", text,
+                                                              channel=self.feed_channel, blocks=blocks))
+            report: PageReport = await self.escalation.owe_declared(session, incident, plan, key=tag)
+            return keys + list(report.owed)
+
+        return await self._change(
+            number, reply,
+            lambda fx: _first(self.service.change_severity(number, actor, severity, effects=fx)),
+            lambda _i: severity_notice(self.t, self.severities, number, actor, old, severity), topic=True,
+            extra=as_if_declared)
 
     async def assign(self, number: int, actor: str, user_id: str, role: Role, reply: ReplyTarget) -> Incident:
-        incident = await self.service.assign(number, actor, user_id, role)
-        if incident.channel_id:
-            channel_id = incident.channel_id
-            await self._slack_step(
-                number, reply, lambda: self.notifier.invite(channel_id, [user_id]), "declare.invite_failed",
-                users=user_mentions([user_id]),
-            )
-        await self._tell_change(incident, reply, assign_notice(self.t, number, actor, user_id, role), topic=False)
-        return incident
+        async def invite(session: AsyncSession, incident: Incident) -> list[str]:
+            key = f"invite:incident {number}:{user_id}:{uuid.uuid4().hex}"
+            return [await self.slack.owe_invite(session, incident, key, [user_id])]
+
+        return await self._change(
+            number, reply, lambda fx: self.service.assign(number, actor, user_id, role, effects=fx),
+            lambda _i: assign_notice(self.t, number, actor, user_id, role), topic=False, extra=invite)
 
     async def escalate(
         self, number: int, actor: str, reason: str | None, reply: ReplyTarget, request_key: str | None
     ) -> None:
         report = await self.escalation.escalate(number, actor, reason, request_key)
-        await self.refresh(number, reply)
-        await self.tell(reply, escalate_report(self.t, number, report.sent, report.failed))
+        keys: list[str] = []
+        async with self.outbox.sessions.begin() as session:
+            keys.extend(await self.slack.owe_refresh(session, await self.service.get(number, session=session),
+                                                     topic=False))
+        await self._deliver(number, keys, reply)
+        await self.tell(reply, escalate_report(self.t, number, report.sent, report.failed + report.retrying))
 
+
+async def _first(pair: Any) -> Incident:
+    incident, _old = await pair
+    return incident
+
+
+def _transient(code: str) -> bool:
+    return SlackCallFailed("", code).transient

@@ -39,7 +39,7 @@ def declare_modal(
     t: Catalog, severities: SeverityTable, *, initial_commander: str | None, private_metadata: str
 ) -> dict[str, Any]:
     options = [
-        Option(value=s.id, text=clip(t("severity.option", id=s.id, name=s.name(t.locale)), 75))
+        Option(value=s.id, text=clip(t.plain("severity.option", id=s.id, name=s.name(t.locale)), 75))
         for s in severities.ordered
     ]
     default = next(o for o in options if o.value == severities.default.id)

@@ -4,7 +4,7 @@ whose to_dict() validates it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,8 @@ from bot.incidents.roles import Role
 from bot.incidents.severity import Broadcast, SeverityTable
 from bot.slack import ids
 from bot.slack.blocks import SECTION_TEXT_LIMIT, dump_blocks, format_duration, text_blocks
-from bot.slack.text import ago_token, clip, date_token, escape
+from bot.slack.text import Mrkdwn, ago_token, channel_link, clip, date_token, escape, id_markup, user_mention
+from bot.slack.text import user_mentions as user_mentions
 from storage.models import Incident, IncidentRole, MaintenanceWindow, ScheduledJob, TimelineEntry
 
 
@@ -108,14 +109,14 @@ def incident_summary(
     """The live message: one per place, always the incident's current state."""
     severity = severities.get(incident.severity)
     emoji = severity.emoji if severity else ":rotating_light:"
-    header = clip(t("summary.header", emoji=emoji, number=incident.id, title=incident.title), 150)
+    header = clip(t.plain("summary.header", emoji=emoji, number=incident.id, title=incident.title), 150)
     fields = [
         MarkdownTextObject(text=t("summary.severity", severity=severity_label(t, severities, incident.severity))),
         MarkdownTextObject(text=t("summary.status", status=status_label(t, incident.status))),
         MarkdownTextObject(
             text=t(
                 "summary.commander",
-                commander=f"<@{incident.commander_id}>" if incident.commander_id else t("summary.nobody"),
+                commander=user_mention(incident.commander_id) if incident.commander_id else t("summary.nobody"),
             )
         ),
         MarkdownTextObject(
@@ -148,7 +149,7 @@ def incident_summary(
         blocks.append(SectionBlock(text=clip(escape(incident.description), SECTION_TEXT_LIMIT)))
     others = [r for r in roles if r.role != "commander"]
     if others:
-        listed = ", ".join(f"<@{r.user_id}> ({t('role.' + r.role)})" for r in others)
+        listed = Mrkdwn(", ").join(Mrkdwn(f"{user_mention(r.user_id)} ({t('role.' + r.role)})") for r in others)
         blocks.append(SectionBlock(text=clip(t("summary.roles", roles=listed), SECTION_TEXT_LIMIT)))
     if last_update is not None:
         text = t("summary.last_update", when=date_token(last_update.at),
@@ -186,7 +187,7 @@ def incident_list_text(
                 title=escape(clip(incident.title, 80)),
                 status=status_label(t, incident.status),
                 ago=ago_token(incident.declared_at),
-                channel=f" <#{incident.channel_id}>" if incident.channel_id else "",
+                channel=Mrkdwn(f" {channel_link(incident.channel_id)}") if incident.channel_id else "",
             )
         )
     return "\n".join(lines)
@@ -226,7 +227,7 @@ def home_view(t: Catalog, severities: SeverityTable, incidents: Sequence[Inciden
                         title=escape(clip(incident.title, 150)),
                         status=status_label(t, incident.status),
                         ago=ago_token(incident.declared_at),
-                        channel=f" <#{incident.channel_id}>" if incident.channel_id else "",
+                        channel=Mrkdwn(f" {channel_link(incident.channel_id)}") if incident.channel_id else "",
                     ),
                     SECTION_TEXT_LIMIT,
                 )
@@ -284,10 +285,6 @@ def assign_notice(t: Catalog, number: int, actor: str, user_id: str, role: Role)
                   t("done.assign", number=number, user=user_id, role=label))
 
 
-def user_mentions(users: Iterable[str]) -> str:
-    return ", ".join(f"<@{u}>" for u in users)
-
-
 def declare_accepted(t: Catalog, *, title: str, severity: str, clipped_to: int | None) -> str:
     """The ack of `/incident declare`; says so when the title had to be shortened."""
     text = t("declare.accepted", title=title, severity=severity)
@@ -304,9 +301,15 @@ def declared_without_channel(t: Catalog, number: int, code: str) -> str:
     return t("declare.done_no_channel", number=number, code=code)
 
 
+def will_retry(t: Catalog) -> str:
+    return t("notice.will_retry")
+
+
 def step_failed(t: Catalog, key: str, *, number: int, code: str, **params: Any) -> str:
-    """One Slack step of a flow failed (`key` names which): told to the person who asked."""
-    return t(key, number=number, code=code, **params)
+    """One Slack step of a flow failed (`key` names which): told to the person who asked. The params are
+    built by code (mentions, channel ids) and may have been stored as JSON: only Slack id tokens stay markup."""
+    return t(key, number=number, code=code,
+             **{name: id_markup(value) if isinstance(value, str) else value for name, value in params.items()})
 
 
 def feed_announcement(t: Catalog, severities: SeverityTable, incident: Incident) -> tuple[str, list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ unit of work: what it reads and what it writes share a transaction, and no Slack
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +37,14 @@ class IncidentStatus:
 
     details: IncidentDetails
     pending: Sequence[ScheduledJob]
+
+
+# What a change owes Slack, written in the change's own transaction (bot/incidents/flows.py decides what).
+Effects = Callable[[AsyncSession, Incident], Awaitable[None]]
+
+
+async def _no_effects(_session: AsyncSession, _incident: Incident) -> None:
+    return None
 
 
 def _seconds_since(start: datetime, now: datetime) -> int:
@@ -135,6 +143,7 @@ class IncidentService(DomainService):
         service: str | None = None,
         description: str | None = None,
         request_key: str | None = None,
+        effects: Effects = _no_effects,
     ) -> tuple[Incident, bool]:
         """Record a new incident; returns (incident, created). A repeated request_key returns the first."""
         await self.access.require("declare", declared_by)
@@ -168,6 +177,7 @@ class IncidentService(DomainService):
                 incident.escalation_snapshot = await schedule_deadlines(
                     self.timers, session, self.policy.policy, incident, start=now, tag="declare"
                 )
+                await effects(session, incident)
         except repo.RequestKeyTaken as taken:
             async with self.sessions() as session:
                 existing = await repo.get_incident_by_request_key(taken.request_key, session=session)
@@ -183,19 +193,19 @@ class IncidentService(DomainService):
             await repo.add_timeline(number, session=session, at=self.clock.now(), actor_id=None,
                                     kind="channel_created", data={"channel": channel_id})
 
-    async def record_messages(self, number: int, **places: str) -> None:
+    async def record_messages(self, number: int, *, session: AsyncSession | None = None, **places: str) -> None:
         """Remember where the live messages are (summary_ts, feed_channel_id, feed_ts)."""
-        async with self.sessions.begin() as session:
-            await repo.update_incident(number, session=session, values=places)
+        async with self._unit(session) as unit:
+            await repo.update_incident(number, session=unit, values=places)
 
     async def record_escalation(self, number: int, *, level: int, round_index: int, session: AsyncSession) -> None:
         """Note the tier just paged, in the escalation's unit of work (which also plans the next tier)."""
         await repo.update_incident(number, session=session,
                                    values={"escalation_level": level, "escalation_round": round_index})
 
-    async def note_failure(self, number: int, *, method: str, code: str) -> None:
-        async with self.sessions.begin() as session:
-            await repo.add_timeline(number, session=session, at=self.clock.now(), actor_id=None,
+    async def note_failure(self, number: int, *, method: str, code: str, session: AsyncSession | None = None) -> None:
+        async with self._unit(session) as unit:
+            await repo.add_timeline(number, session=unit, at=self.clock.now(), actor_id=None,
                                     kind="slack_failure", data={"method": method, "code": code})
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -211,6 +221,7 @@ class IncidentService(DomainService):
         stamps: Callable[[Incident], dict[str, Any]],
         data: dict[str, Any] | None = None,
         cancel: tuple[str, ...] = (),
+        effects: Effects = _no_effects,
     ) -> Incident:
         """Move the incident along the state machine; `stamps` computes the extra columns from the
         incident as read in this same transaction."""
@@ -234,9 +245,10 @@ class IncidentService(DomainService):
                 )
                 incident.escalation_level = 0
                 incident.escalation_round = 0
+            await effects(session, incident)
         return incident
 
-    async def acknowledge(self, number: int, actor: str) -> Incident:
+    async def acknowledge(self, number: int, actor: str, *, effects: Effects = _no_effects) -> Incident:
         now = self.clock.now()
 
         def stamps(incident: Incident) -> dict[str, Any]:
@@ -247,18 +259,19 @@ class IncidentService(DomainService):
             return values
 
         return await self._transition(number, Action.ACK, actor, now=now, kind="acknowledged", stamps=stamps,
-                                      cancel=(ESCALATE,))
+                                      cancel=(ESCALATE,), effects=effects)
 
-    async def mitigate(self, number: int, actor: str) -> Incident:
+    async def mitigate(self, number: int, actor: str, *, effects: Effects = _no_effects) -> Incident:
         now = self.clock.now()
 
         def stamps(incident: Incident) -> dict[str, Any]:
             return {"mitigated_at": now, **_acknowledged_by_acting(incident, actor, now)}
 
         return await self._transition(number, Action.MITIGATE, actor, now=now, kind="mitigated", stamps=stamps,
-                                      cancel=(ESCALATE,))
+                                      cancel=(ESCALATE,), effects=effects)
 
-    async def resolve(self, number: int, actor: str, summary: str | None) -> Incident:
+    async def resolve(self, number: int, actor: str, summary: str | None, *,
+                      effects: Effects = _no_effects) -> Incident:
         await self.access.require("resolve", actor)
         now = self.clock.now()
 
@@ -272,16 +285,18 @@ class IncidentService(DomainService):
             }
 
         return await self._transition(number, Action.RESOLVE, actor, now=now, kind="resolved", stamps=stamps,
-                                      data={"summary": summary} if summary else {}, cancel=ALL_KINDS)
+                                      data={"summary": summary} if summary else {}, cancel=ALL_KINDS,
+                                      effects=effects)
 
-    async def reopen(self, number: int, actor: str) -> Incident:
+    async def reopen(self, number: int, actor: str, *, effects: Effects = _no_effects) -> Incident:
         def stamps(_incident: Incident) -> dict[str, Any]:
             return {"resolved_at": None, "resolved_by": None, "acknowledged_at": None, "acknowledged_by": None}
 
         return await self._transition(number, Action.REOPEN, actor, now=self.clock.now(), kind="reopened",
-                                      stamps=stamps)
+                                      stamps=stamps, effects=effects)
 
-    async def post_status(self, number: int, actor: str, text: str) -> Incident:
+    async def post_status(self, number: int, actor: str, text: str, *,
+                          effects: Effects = _no_effects) -> Incident:
         now = self.clock.now()
         async with self.sessions.begin() as session:
             incident = await self.get(number, session=session)
@@ -289,9 +304,11 @@ class IncidentService(DomainService):
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="update",
                                     data={"text": text})
             await repo.reload_incident(incident, session=session)
+            await effects(session, incident)
         return incident
 
-    async def change_severity(self, number: int, actor: str, severity: str) -> tuple[Incident, str]:
+    async def change_severity(self, number: int, actor: str, severity: str, *,
+                              effects: Effects = _no_effects) -> tuple[Incident, str]:
         """Returns the incident and its previous severity."""
         await self.access.require("severity", actor)
         now = self.clock.now()
@@ -315,9 +332,11 @@ class IncidentService(DomainService):
                 tag=f"severity:{incident.version}", escalate=unacknowledged,
             )
             incident.escalation_level = 0
+            await effects(session, incident)
         return incident, old
 
-    async def assign(self, number: int, actor: str, user_id: str, role: Role) -> Incident:
+    async def assign(self, number: int, actor: str, user_id: str, role: Role, *,
+                     effects: Effects = _no_effects) -> Incident:
         now = self.clock.now()
         async with self.sessions.begin() as session:
             incident = await self.get(number, session=session)
@@ -334,4 +353,5 @@ class IncidentService(DomainService):
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="assigned",
                                     data={"target": user_id, "role": role.value})
             await repo.reload_incident(incident, session=session)
+            await effects(session, incident)
         return incident

@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 
 from bot.i18n import Catalog
 from bot.slack.blocks import format_duration
-from bot.slack.text import date_token, escape
+from bot.slack.text import Mrkdwn, date_token, escape
 from storage.models import MaintenanceWindow
 
 
 def services_text(t: Catalog, window: MaintenanceWindow) -> str:
-    return ", ".join(escape(s) for s in window.services) or t("maintenance.all_services")
+    return Mrkdwn(", ").join(window.services) or t("maintenance.all_services")
 
 
 def window_text(t: Catalog, key: str, window: MaintenanceWindow, **extra: str) -> str:

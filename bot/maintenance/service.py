@@ -1,6 +1,8 @@
 """Maintenance windows: announced, noticed ahead (seed 000), started and ended through durable timers.
 
 While a window is active, alerts for its services are suppressed: `active_for(service)` answers that.
+Every announcement is owed through the outbox in the transaction that records the window's change (or
+that a timer firing runs in), keyed by the window and what is announced, so it is posted once.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps, DomainService
-from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
+from bot.errors import FirebellError, NotFound, UsageError
 from bot.logging import get_logger
 from bot.maintenance.commands import MaintenanceSchedule
 from bot.maintenance.render import window_text
@@ -20,6 +22,7 @@ from bot.scheduling.cron import next_fire
 from bot.scheduling.timers import Firing
 from bot.scheduling.when import WhenError, parse_moment
 from bot.slack.blocks import format_duration
+from bot.slack.deliveries import POST, post_payload
 from bot.slack.text import date_token, escape
 from storage.models import MaintenanceWindow
 from storage.repositories import maintenance as repo
@@ -28,6 +31,9 @@ from storage.repositories.maintenance import CANCELLED, SCHEDULED
 log = get_logger(__name__)
 
 NOTICE, START, END, RECURRING = "maintenance_notice", "maintenance_start", "maintenance_end", "maintenance_recurring"
+# What each announcement timer says, and the name its delivery key carries.
+_ANNOUNCED = {NOTICE: ("maintenance.notice", "notice"), START: ("maintenance.started", "start"),
+              END: ("maintenance.ended", "end")}
 
 
 def _keys(window_id: int) -> dict[str, str]:
@@ -57,7 +63,7 @@ class MaintenanceService(DomainService):
             raise UsageError("error.bad_time", "usage.maintenance_schedule", value=escape(text[:40])) from None
 
     async def schedule(self, command: MaintenanceSchedule, actor: str) -> MaintenanceWindow:
-        """A window someone asked for: checked, recorded with its timers, then announced."""
+        """A window someone asked for: checked, recorded with its timers and its announcement."""
         start = self._resolve_start(command.start)
         await self.access.require("maintenance", actor)
         limit = self.policy.policy.maintenance.max_duration
@@ -70,7 +76,6 @@ class MaintenanceService(DomainService):
             window = await self._add_window(session, start=start, duration=command.duration, title=command.title,
                                             services=list(command.services), actor=actor)
         assert window is not None, "only a recurring occurrence can exist already"
-        await self._announce_scheduled([window])
         return window
 
     async def _add_window(
@@ -84,8 +89,8 @@ class MaintenanceService(DomainService):
         actor: str | None,
         occurrence_key: str | None = None,
     ) -> MaintenanceWindow | None:
-        """The window and its notice, start and end timers, in the caller's transaction; None when the
-        recurring occurrence exists already."""
+        """The window, its notice, start and end timers and its announcement, in the caller's transaction;
+        None when the recurring occurrence exists already."""
         now = self.clock.now()
         window = await repo.add_window(session=session, title=title, services=services, starts_at=start,
                                        ends_at=start + duration, created_by=actor, created_at=now,
@@ -99,6 +104,7 @@ class MaintenanceService(DomainService):
                                        session=session)
         await self.timers.schedule(START, start, {"window": window.id}, dedupe_key=keys[START], session=session)
         await self.timers.schedule(END, window.ends_at, {"window": window.id}, dedupe_key=keys[END], session=session)
+        await self._owe(session, window, "scheduled", window_text(self.t, "maintenance.scheduled", window))
         return window
 
     async def cancel(self, window_id: int, actor: str) -> MaintenanceWindow:
@@ -114,7 +120,8 @@ class MaintenanceService(DomainService):
                 raise FirebellError("error.maintenance_over", id=window_id)
             window.state, window.cancelled_by, window.cancelled_at = CANCELLED, actor, now
             await self.timers.cancel_keys(_keys(window_id).values(), session=session)
-        await self._post(window_text(self.t, "maintenance.cancelled", window, user=actor))
+            await self._owe(session, window, "cancelled",
+                            window_text(self.t, "maintenance.cancelled", window, user=actor))
         return window
 
     async def upcoming(self) -> Sequence[MaintenanceWindow]:
@@ -136,27 +143,24 @@ class MaintenanceService(DomainService):
 
     # --- announcements -------------------------------------------------------------------------------------
 
-    async def _post(self, text: str) -> None:
+    async def _owe(self, session: AsyncSession, window: MaintenanceWindow, name: str, text: str) -> None:
+        """Owe an announcement in the maintenance channel, once per window and name."""
         channel = self.channel
         if channel is None:
-            log.warning("maintenance_no_channel")
+            log.warning("maintenance_no_channel", window=window.id, announcement=name)
             return
-        try:
-            await self.notifier.post(channel, text)
-        except SlackCallFailed as exc:
-            # The window is recorded and its timers run; only this announcement is lost, and logged.
-            log.error("maintenance_announcement_failed", channel=channel, code=exc.code)
+        await self.outbox.owe(session, f"maintenance:{window.id}:{name}", POST, post_payload(channel, text))
 
     async def fire_announcement(self, firing: Firing) -> str:
-        async with self.sessions() as session:
+        async with self.sessions.begin() as session:
             window = await repo.get_window(int(firing.payload.get("window", 0)), session=session)
-        if window is None or window.state != SCHEDULED:
-            return "skipped_cancelled"
-        key = {NOTICE: "maintenance.notice", START: "maintenance.started", END: "maintenance.ended"}[firing.kind]
-        text = window_text(self.t, key, window)
-        if firing.late:
-            text += "\n" + self.t("maintenance.late")
-        await self._post(text)
+            if window is None or window.state != SCHEDULED:
+                return "skipped_cancelled"
+            key, name = _ANNOUNCED[firing.kind]
+            text = window_text(self.t, key, window)
+            if firing.late:
+                text += "\n" + self.t("maintenance.late")
+            await self._owe(session, window, name, text)
         return "announced"
 
     # --- recurring windows from the policy --------------------------------------------------------------------
@@ -165,7 +169,7 @@ class MaintenanceService(DomainService):
         """Create the next occurrence of every recurring window (idempotent)."""
         now = self.clock.now()
         zone = self.policy.policy.zone
-        created: list[MaintenanceWindow] = []
+        created = 0
         async with self.sessions.begin() as session:
             for name, recurring in self.policy.policy.maintenance.recurring.items():
                 # The occurrence under way (started at start-up mid-window), and the next one.
@@ -175,10 +179,9 @@ class MaintenanceService(DomainService):
                 if upcoming is not None and upcoming not in starts:
                     starts.append(upcoming)
                 for start in starts:
-                    if window := await self._add_occurrence(session, name, recurring, start):
-                        created.append(window)
-        await self._announce_scheduled(created)
-        return len(created)
+                    if await self._add_occurrence(session, name, recurring, start):
+                        created += 1
+        return created
 
     async def _add_occurrence(
         self, session: AsyncSession, name: str, recurring: RecurringWindow, start: datetime
@@ -192,11 +195,6 @@ class MaintenanceService(DomainService):
                                    dedupe_key=f"maintenance-recurring:{name}:{start.isoformat()}", session=session)
         return window
 
-    async def _announce_scheduled(self, windows: Sequence[MaintenanceWindow]) -> None:
-        # After the commit: Slack is never called with the transaction open.
-        for window in windows:
-            await self._post(window_text(self.t, "maintenance.scheduled", window))
-
     async def fire_recurring(self, firing: Firing) -> str:
         name = str(firing.payload.get("name", ""))
         recurring = self.policy.policy.maintenance.recurring.get(name)
@@ -205,6 +203,5 @@ class MaintenanceService(DomainService):
         following = next_fire(recurring.cron, self.policy.policy.zone, max(firing.due_at, self.clock.now()))
         if following is not None:
             async with self.sessions.begin() as session:
-                window = await self._add_occurrence(session, name, recurring, following)
-            await self._announce_scheduled([window] if window else [])
+                await self._add_occurrence(session, name, recurring, following)
         return "scheduled_next"

@@ -11,13 +11,13 @@ from bot.incidents.render import severity_label, status_label
 from bot.incidents.severity import SeverityTable
 from bot.oncall.rotations import RotationNow, Shift
 from bot.slack.blocks import format_duration
-from bot.slack.text import date_token, escape
+from bot.slack.text import Mrkdwn, date_token, escape, user_mention
 from storage.models import Incident, RotationOverride
 
 
-def person(t: Catalog, user_id: str | None) -> str:
+def person(t: Catalog, user_id: str | None) -> Mrkdwn:
     """A mention, or "nobody" for a gap in the rotation."""
-    return f"<@{user_id}>" if user_id else t("oncall.nobody")
+    return user_mention(user_id) if user_id else t("oncall.nobody")
 
 
 def who_is_on_text(t: Catalog, rotations: Sequence[RotationNow]) -> str:
@@ -26,7 +26,7 @@ def who_is_on_text(t: Catalog, rotations: Sequence[RotationNow]) -> str:
     lines = [t("oncall.header")]
     for glance in rotations:
         following = glance.following
-        next_text = (f"{date_token(following.starts_at)} → {person(t, following.user_id)}" if following
+        next_text = (Mrkdwn(f"{date_token(following.starts_at)} → {person(t, following.user_id)}") if following
                      else t("oncall.no_handoff"))
         lines.append(t("oncall.now", rotation=glance.rotation, user=person(t, glance.current.user_id),
                        next=next_text))
@@ -69,7 +69,7 @@ def overrides_text(t: Catalog, rotation: str, overrides: Sequence[RotationOverri
 
 
 def swap_text(t: Catalog, rotation: str, created: Sequence[RotationOverride]) -> str:
-    details = "; ".join(
+    details = Mrkdwn("; ").join(
         t("oncall.swap_item", user=o.user_id, start=date_token(o.starts_at), end=date_token(o.ends_at), id=o.id)
         for o in created
     )

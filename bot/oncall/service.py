@@ -1,4 +1,9 @@
-"""On-call: who is on call now, overrides and swaps, and handoffs fired through durable timers."""
+"""On-call: who is on call now, overrides and swaps, and handoffs fired through durable timers.
+
+A handoff owes its DMs, its ops post and the user-group sync through the outbox in the transaction that
+records it. The sync is one coalesced delivery per user group (`usergroup:{group}`) that sets whoever is
+on call when it is delivered, so a sync that failed, or was overtaken by another change, ends right.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists.service import ChecklistService
 from bot.deps import Deps, DomainService
-from bot.errors import FirebellError, NotFound, SlackCallFailed, UsageError
+from bot.errors import FirebellError, NotFound, UsageError
 from bot.incidents.lifecycle import OPEN_STATUSES
 from bot.logging import get_logger
 from bot.oncall import rotations
@@ -21,6 +26,8 @@ from bot.policy.schema import Rotation
 from bot.scheduling.timers import Firing
 from bot.scheduling.when import WhenError, parse_span_end
 from bot.slack.blocks import format_duration, text_blocks
+from bot.slack.deliveries import POST, post_payload
+from bot.slack.outbox import Owed, Steps
 from bot.slack.text import date_token, escape
 from storage.models import Incident, RotationOverride
 from storage.repositories import incidents as incidents_repo
@@ -29,6 +36,7 @@ from storage.repositories import oncall as repo
 log = get_logger(__name__)
 
 HANDOFF = "handoff"
+USERGROUP_SYNC = "usergroup_sync"
 MAX_DAYS = 31
 MY_SHIFTS_DAYS = 14
 # How far ahead to look for the next change of person (a long shift, or overrides, can push it out).
@@ -42,6 +50,7 @@ class OnCallService(DomainService):
         super().__init__(deps)
         self.checklists = checklists
         self.timers.on(HANDOFF, self.fire_handoff)
+        self.outbox.on(USERGROUP_SYNC, self.deliver_usergroup)
 
     # --- reading the schedule ------------------------------------------------------------------------
 
@@ -157,6 +166,8 @@ class OnCallService(DomainService):
             override.cancelled_at = now
             if override.swap_ref:
                 await repo.cancel_swap(override.swap_ref, session=session, at=now)
+            # Whoever the override stood in for may be on call again now.
+            await self._owe_usergroup_sync(session, override.rotation)
         return override
 
     async def swap(self, name: str, first: str, second: str, actor: str) -> list[RotationOverride]:
@@ -216,8 +227,7 @@ class OnCallService(DomainService):
         if name not in self.policy.policy.rotations:
             return "skipped_unknown_rotation"
         now = self.clock.now()
-        open_incidents: Sequence[Incident] = ()
-        # Decide, claim the announcement and schedule the next handoff in one transaction; Slack comes after.
+        # Decide, claim the announcement, owe it and schedule the next handoff in one transaction.
         async with self.sessions.begin() as session:
             boundary = firing.due_at
             if now > boundary:
@@ -230,38 +240,51 @@ class OnCallService(DomainService):
             # Exactly one announcement per rotation and boundary, whichever timer or process gets here.
             handed_off = outgoing.user_id != incoming.user_id and await repo.claim_handoff_notice(
                 session=session, rotation=name, boundary=boundary, outgoing=outgoing.user_id,
-                incoming=incoming.user_id, at=self.clock.now())
+                incoming=incoming.user_id, at=now)
             if handed_off:
-                open_incidents = await incidents_repo.list_incidents(
-                    session=session, statuses=[s.value for s in OPEN_STATUSES])
+                await self._owe_handoff(session, name, boundary, outgoing, incoming, late=firing.late)
+                await self._owe_usergroup_sync(session, name)
             following = await self._next_handoff(session, name, now)
             if following is not None:
                 await self._schedule_handoff(session, name, following.starts_at)
-        if not handed_off:
-            return "no_change"
-        await self._announce_handoff(name, outgoing, incoming, open_incidents, late=firing.late)
-        await self._sync_usergroup(name, incoming)
-        return "handed_off"
+        return "handed_off" if handed_off else "no_change"
 
-    async def _announce_handoff(
-        self, name: str, outgoing: Shift, incoming: Shift, open_incidents: Sequence[Incident], *, late: bool
+    async def _owe_handoff(
+        self, session: AsyncSession, name: str, boundary: datetime, outgoing: Shift, incoming: Shift, *, late: bool
     ) -> None:
+        """The handoff summary to both people and the ops channel, once per rotation, boundary and target."""
+        open_incidents: Sequence[Incident] = await incidents_repo.list_incidents(
+            session=session, statuses=[s.value for s in OPEN_STATUSES])
         summary = handoff_summary(self.t, self.policy.severities, open_incidents, outgoing.user_id,
-                                  await self.checklists.open_items_summary(), self.clock.now())
+                                  await self.checklists.open_items_summary(session=session), self.clock.now())
         text = handoff_text(self.t, name, outgoing, incoming, summary, late=late)
         targets = [u for u in (outgoing.user_id, incoming.user_id) if u]
         ops = self.policy.policy.channels.ops
         for target in [*targets, *([ops] if ops else [])]:
-            try:
-                await self.notifier.post(target, text, text_blocks(text))
-            except SlackCallFailed as exc:
-                log.warning("handoff_not_delivered", rotation=name, target=target, code=exc.code)
+            await self.outbox.owe(session, f"handoff:{name}:{boundary.isoformat()}:{target}", POST,
+                                  post_payload(target, text, text_blocks(text)))
 
-    async def _sync_usergroup(self, name: str, incoming: Shift) -> None:
-        rotation = self.policy.policy.rotations[name]
-        if rotation.usergroup is None or incoming.user_id is None:
-            return
-        try:
-            await self.notifier.set_usergroup_members(rotation.usergroup, [incoming.user_id])
-        except SlackCallFailed as exc:
-            log.warning("usergroup_sync_failed", rotation=name, group=rotation.usergroup, code=exc.code)
+    # --- the rotation's user group ---------------------------------------------------------------------
+
+    async def _owe_usergroup_sync(self, session: AsyncSession, name: str) -> None:
+        rotation = self.policy.policy.rotations.get(name)  # an override may outlive its rotation in the policy
+        group = rotation.usergroup if rotation is not None else None
+        if group is not None:
+            await self.outbox.owe(session, f"usergroup:{group}", USERGROUP_SYNC, {"group": group}, coalesce=True)
+
+    async def deliver_usergroup(self, owed: Owed, steps: Steps) -> None:
+        """Set the group to whoever is on call now in the rotations that use it. With nobody on call the
+        group keeps its members (Slack refuses an empty group) until the next handoff."""
+        group = str(owed.payload["group"])
+        now = self.clock.now()
+        members: list[str] = []
+        async with self.sessions() as session:
+            for name, rotation in self.policy.policy.rotations.items():
+                if rotation.usergroup == group:
+                    user = (await self._current(session, name, now)).user_id
+                    if user and user not in members:
+                        members.append(user)
+        if members:
+            await self.outbox.notifier.set_usergroup_members(group, members)
+        else:
+            log.info("usergroup_sync_skipped", group=group, reason="nobody_on_call")

@@ -1,15 +1,21 @@
-"""Reminders: one-off ones inside an incident, recurring ones from the policy; durable timers both."""
+"""Reminders: one-off ones inside an incident, recurring ones from the policy; durable timers both.
+
+A firing owes its post through the outbox, keyed by the timer job: a timer fired twice posts once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.deps import Deps, DomainService
-from bot.errors import NotFound, SlackCallFailed, UsageError
+from bot.errors import NotFound, UsageError
 from bot.logging import get_logger
 from bot.scheduling.timers import PENDING, Firing
 from bot.scheduling.when import WhenError, parse_when
+from bot.slack.deliveries import POST, post_payload
 from bot.slack.text import date_token, escape
 from storage.models import Incident, ScheduledJob
 from storage.repositories import incidents as repo
@@ -55,13 +61,19 @@ class ReminderService(DomainService):
         # Pending only: a reminder being fired right now is no longer one to cancel.
         return await self.timers.pending(incident_id, kind=REMINDER, states=(PENDING,))
 
+    async def cancel_for_incident(self, incident_id: int, *, session: AsyncSession) -> int:
+        """The incident ended: its reminders still to come are cancelled, in the caller's transaction."""
+        return await self.timers.cancel(incident_id, (REMINDER,), session=session)
+
     async def fire_reminder(self, firing: Firing) -> str:
         payload = firing.payload
         text = self.t("reminder.post", user=payload.get("by", ""), text=escape(str(payload.get("text", ""))))
         if firing.late:
             text += "\n" + self.t("reminder.late")
-        await self.notifier.post(str(payload["channel"]), text)
-        return "posted"
+        async with self.sessions.begin() as session:
+            await self.outbox.owe(session, _post_key(firing), POST, post_payload(str(payload["channel"]), text),
+                                  incident_id=firing.incident_id)
+        return "owed"
 
     # --- recurring -------------------------------------------------------------------------------------
 
@@ -89,13 +101,15 @@ class ReminderService(DomainService):
         channel = reminder.channel or self.policy.policy.channels.ops
         if channel is None:
             return "skipped_no_channel"
-        try:
-            await self.notifier.post(channel, self.t("reminder.recurring", text=escape(reminder.text)))
-            outcome = "posted"
-        except SlackCallFailed as exc:
-            log.error("reminder_not_posted", name=name, code=exc.code)
-            outcome = "failed"
         zone = self.policy.policy.zone_or_default(reminder.timezone)
-        await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone, max(firing.due_at, self.clock.now()),
-                                        {"name": name}, f"reminder:{name}")
-        return outcome
+        async with self.sessions.begin() as session:
+            await self.outbox.owe(session, _post_key(firing), POST,
+                                  post_payload(channel, self.t("reminder.recurring", text=escape(reminder.text))))
+            await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone,
+                                            max(firing.due_at, self.clock.now()), {"name": name}, f"reminder:{name}",
+                                            session=session)
+        return "owed"
+
+
+def _post_key(firing: Firing) -> str:
+    return f"job:{firing.id}:post"

@@ -2,17 +2,20 @@
 
 Claiming is one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING, so several
 processes on one PostgreSQL database never claim the same row; SQLite serialises writers and the
-same statement is atomic there. A claim carries a lease: a process that dies mid-firing leaves a
-claim whose lease runs out, and the next tick takes it again. Handlers make their side effects
-idempotent (see `pages`), so a re-fired timer never pages twice.
+same statement is atomic there. A claim carries a lease, renewed while its batch runs: a process that
+dies mid-firing leaves a claim whose lease runs out, and the next tick takes it again. Handlers make
+their side effects idempotent (Slack effects are owed through the outbox under keys derived from the job
+or the row, see `pages`), so a re-fired timer never posts or pages twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.logging import get_logger
 from bot.scheduling.cron import next_fire
+from storage.db import unit_of_work
 from storage.models import ScheduledJob
 from storage.repositories import timers as jobs
 from storage.repositories.timers import CANCELLED, CLAIMED, DONE, PENDING
@@ -66,7 +70,8 @@ class TimerService:
         clock: Clock,
         *,
         worker: str | None = None,
-        lease: timedelta = timedelta(seconds=60),
+        # Short, because it is renewed while a batch runs: a process that dies delays its jobs by seconds.
+        lease: timedelta = timedelta(seconds=15),
         batch: int = 500,
     ) -> None:
         self.sessions = sessions
@@ -81,14 +86,8 @@ class TimerService:
 
     # --- scheduling --------------------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _unit(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
-        """The caller's unit of work when it has one, else a transaction of our own."""
-        if session is not None:
-            yield session
-            return
-        async with self.sessions.begin() as own:
-            yield own
+    def _unit(self, session: AsyncSession | None) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        return unit_of_work(self.sessions, session)
 
     async def schedule(
         self,
@@ -150,34 +149,94 @@ class TimerService:
         claimed.sort(key=lambda job: (job.due_at, job.id))
         return claimed
 
-    async def _finish(self, job_id: int, outcome: str, error: str | None = None) -> None:
-        async with self.sessions.begin() as session:
-            await jobs.finish(job_id, session=session, worker=self.worker, outcome=outcome, at=self.clock.now(),
-                              error=error)
-
     async def tick(self) -> int:
-        """Fire everything due. Returns how many jobs were fired."""
-        jobs = await self.claim_due()
-        for job in jobs:
-            firing = Firing(
-                id=job.id, kind=job.kind, due_at=job.due_at, payload=dict(job.payload or {}),
-                incident_id=job.incident_id, attempts=job.attempts, lateness=self.clock.now() - job.due_at,
-            )
-            handler = self.handlers.get(job.kind)
-            if handler is None:
-                log.error("timer_without_handler", kind=job.kind, job=job.id)
-                await self._finish(job.id, "no_handler")
-                continue
+        """Fire everything due. Returns how many jobs were fired.
+
+        While the batch runs, a companion task renews the claims still held every third of the lease and
+        marks the fired jobs done in bulk, so a batch slower than the lease is not fired again elsewhere.
+        """
+        claimed = await self.claim_due()
+        if not claimed:
+            return 0
+        batch = _Batch(self, [job.id for job in claimed])
+        keeping = asyncio.ensure_future(batch.keep_claims())
+        try:
+            for job in claimed:
+                await self._fire(job, batch)
+        finally:
+            batch.stop.set()
+            await keeping
+        await batch.flush()
+        return len(claimed)
+
+    async def _fire(self, job: ScheduledJob, batch: _Batch) -> None:
+        firing = Firing(
+            id=job.id, kind=job.kind, due_at=job.due_at, payload=dict(job.payload or {}),
+            incident_id=job.incident_id, attempts=job.attempts, lateness=self.clock.now() - job.due_at,
+        )
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            log.error("timer_without_handler", kind=job.kind, job=job.id)
+            batch.finished(job.id, "no_handler")
+            return
+        try:
+            outcome = await handler(firing)
+        except Exception as exc:
+            # The claim is no longer renewed: its lease runs out, then the timer is tried again.
+            log.exception("timer_failed", kind=job.kind, job=job.id, attempt=job.attempts)
+            if job.attempts >= 5:
+                batch.finished(job.id, "failed", f"{type(exc).__name__}: {exc}"[:500])
+            else:
+                batch.release(job.id)
+            return
+        if firing.late:
+            log.warning("timer_fired_late", kind=job.kind, job=job.id,
+                        late_seconds=int(firing.lateness.total_seconds()))
+        batch.finished(job.id, outcome)
+
+
+class _Batch:
+    """The claims of one tick: renewed while held, marked done in bulk once fired."""
+
+    def __init__(self, timers: TimerService, job_ids: list[int]) -> None:
+        self.timers = timers
+        self.held = set(job_ids)
+        self.outcomes: dict[int, tuple[str, str | None]] = {}
+        self.stop = asyncio.Event()
+
+    def finished(self, job_id: int, outcome: str, error: str | None = None) -> None:
+        self.held.discard(job_id)
+        self.outcomes[job_id] = (outcome, error)
+
+    def release(self, job_id: int) -> None:
+        self.held.discard(job_id)
+
+    async def flush(self) -> None:
+        """Mark the fired jobs done: one UPDATE per outcome. Forgotten only once committed."""
+        if not self.outcomes:
+            return
+        written = dict(self.outcomes)
+        grouped: defaultdict[tuple[str, str | None], list[int]] = defaultdict(list)
+        for job_id, result in written.items():
+            grouped[result].append(job_id)
+        timers = self.timers
+        async with timers.sessions.begin() as session:
+            for (outcome, error), ids in grouped.items():
+                await jobs.finish(ids, session=session, worker=timers.worker, outcome=outcome,
+                                  at=timers.clock.now(), error=error)
+        for job_id in written:
+            self.outcomes.pop(job_id, None)
+
+    async def keep_claims(self) -> None:
+        period = self.timers.lease.total_seconds() / 3
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=period)
+                return
             try:
-                outcome = await handler(firing)
-            except Exception as exc:
-                # The claim stays until its lease runs out, then the timer is tried again.
-                log.exception("timer_failed", kind=job.kind, job=job.id, attempt=job.attempts)
-                if job.attempts >= 5:
-                    await self._finish(job.id, "failed", f"{type(exc).__name__}: {exc}"[:500])
-                continue
-            if firing.late:
-                log.warning("timer_fired_late", kind=job.kind, job=job.id,
-                            late_seconds=int(firing.lateness.total_seconds()))
-            await self._finish(job.id, outcome)
-        return len(jobs)
+                await self.flush()
+                async with self.timers.sessions.begin() as session:
+                    await jobs.renew(list(self.held), session=session, worker=self.timers.worker,
+                                     lease_until=self.timers.clock.now() + self.timers.lease)
+            except Exception:
+                log.exception("timer_lease_renewal_failed", held=len(self.held))

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Catalog
-from bot.slack.text import clip
+from bot.slack.text import Mrkdwn, clip
 
 SECTION_TEXT_LIMIT = 3000
 
@@ -21,8 +21,11 @@ def dump_blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def format_duration(t: Catalog, delta: timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
+def format_duration(t: Catalog, delta: timedelta) -> Mrkdwn:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return t("duration.seconds", n=seconds)
+    minutes = seconds // 60
     if minutes < 60:
         return t("duration.minutes", n=minutes)
     hours, minutes = divmod(minutes, 60)
@@ -33,7 +36,8 @@ def format_duration(t: Catalog, delta: timedelta) -> str:
 
 
 def text_blocks(text: str) -> list[dict[str, Any]]:
-    """Long lists as sections of at most 3000 characters, split on line ends."""
+    """Long lists as sections of at most 3000 characters, split on line ends. `text` is rendered mrkdwn (catalog
+    texts, whose parameters are escaped): it is shown as it is."""
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):

@@ -67,11 +67,8 @@ class Notifier(Protocol):
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
-def build_web_client(token: str, base_url: str | None, *, retry_in_place: bool = True,
-                     timeout: int = 10) -> AsyncWebClient:
-    """A Web API client. The outbox's client does not retry in place (`retry_in_place=False`): a
-    failed delivery goes back to the database with its next attempt time, so nothing waits in memory."""
-    kwargs: dict[str, Any] = {"token": token, "timeout": timeout}
+def build_web_client(token: str, base_url: str | None) -> AsyncWebClient:
+    kwargs: dict[str, Any] = {"token": token, "timeout": 10}
     if base_url:
         kwargs["base_url"] = base_url
     client = AsyncWebClient(**kwargs)
@@ -79,7 +76,7 @@ def build_web_client(token: str, base_url: str | None, *, retry_in_place: bool =
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
-    ] if retry_in_place else []
+    ]
     return client
 
 

@@ -48,6 +48,7 @@ class NotYet(Exception):
 class Outcome:
     state: str  # pending (to be retried), sending, sent, failed
     error: str | None
+    progress: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sent(self) -> bool:
@@ -125,7 +126,6 @@ class Outbox:
     ) -> None:
         self.sessions = sessions
         self.clock = clock
-        # Its own client, without in-place retries: a failed delivery waits in the database instead.
         self.notifier = notifier
         self.worker = worker
         self.lease = lease
@@ -210,7 +210,7 @@ class Outbox:
             await self._deliver_batch(self._owed(claimed))
         async with self.sessions() as session:
             states = await rows.states_of(keys, session=session)
-        return {key: Outcome(*states.get(key, (rows.PENDING, None))) for key in keys}
+        return {key: Outcome(*states.get(key, (rows.PENDING, None, {}))) for key in keys}
 
     async def _claim(self) -> list[Owed]:
         now = self.clock.now()

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChecklistEvent, ChecklistItemState, ChecklistRun
 
-# Item states; a run is OPEN until COMPLETED.
+# Item states; a run is OPEN until COMPLETED, or CLOSED unfinished when its incident ends.
 OPEN, DONE, NA = "open", "done", "na"
-COMPLETED = "completed"
+COMPLETED, CLOSED = "completed", "closed"
 
 _Row = TypeVar("_Row", ChecklistItemState, ChecklistEvent)
 
@@ -43,9 +43,13 @@ async def add_run(
     return run
 
 
-async def set_message_ts(run: ChecklistRun, ts: str, *, session: AsyncSession) -> None:
-    run.message_ts = ts
-    await session.flush()
+async def record_message_ts(run_id: int, ts: str, *, session: AsyncSession) -> None:
+    """The ts of the run's message, once it is posted (the first one wins)."""
+    await session.execute(
+        update(ChecklistRun).where(ChecklistRun.id == run_id, ChecklistRun.message_ts.is_(None))
+        .values(message_ts=ts)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def get_run(run_id: int, *, session: AsyncSession) -> ChecklistRun | None:
@@ -100,6 +104,22 @@ async def complete_run(run_id: int, *, session: AsyncSession, at: datetime, by: 
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def close_incident_runs(incident_id: int, *, session: AsyncSession) -> list[ChecklistRun]:
+    """Close an incident's open runs (open → closed); returns the runs closed."""
+    result = await session.execute(
+        update(ChecklistRun).where(ChecklistRun.incident_id == incident_id, ChecklistRun.state == OPEN)
+        .values(state=CLOSED)
+        .returning(ChecklistRun)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars().all())
+
+
+async def has_event(run_id: int, action: str, *, session: AsyncSession) -> bool:
+    query = select(ChecklistEvent.id).where(ChecklistEvent.run_id == run_id, ChecklistEvent.action == action)
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def add_event(

@@ -96,11 +96,14 @@ async def claim_keys(
     return list(result.scalars().all())
 
 
-async def states_of(keys: Sequence[str], *, session: AsyncSession) -> dict[str, tuple[str, str | None]]:
-    """key → (state, last error) for these deliveries."""
+async def states_of(
+    keys: Sequence[str], *, session: AsyncSession
+) -> dict[str, tuple[str, str | None, dict[str, Any]]]:
+    """key → (state, last error, progress) for these deliveries."""
     rows = await session.execute(
-        select(Delivery.key, Delivery.state, Delivery.last_error).where(Delivery.key.in_(list(keys))))
-    return {key: (state, error) for key, state, error in rows.all()}
+        select(Delivery.key, Delivery.state, Delivery.last_error, Delivery.progress)
+        .where(Delivery.key.in_(list(keys))))
+    return {key: (state, error, dict(progress or {})) for key, state, error, progress in rows.all()}
 
 
 async def renew(ids: Sequence[int], *, session: AsyncSession, worker: str, lease_until: datetime) -> None:

@@ -111,13 +111,40 @@ async def claim_due(
     return claimed
 
 
+async def renew(job_ids: Sequence[int], *, session: AsyncSession, worker: str, lease_until: datetime) -> None:
+    """Extend `worker`'s claim on these jobs while it is still firing them."""
+    if job_ids:
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id.in_(list(job_ids)), ScheduledJob.claimed_by == worker,
+                   ScheduledJob.state == CLAIMED)
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def finish(
-    job_id: int, *, session: AsyncSession, worker: str, outcome: str, at: datetime, error: str | None = None
+    job_ids: Sequence[int], *, session: AsyncSession, worker: str, outcome: str, at: datetime,
+    error: str | None = None,
 ) -> None:
-    """Mark a job done, only while `worker` still holds its claim."""
-    await session.execute(
+    """Mark jobs done with one outcome, only those whose claim `worker` still holds. `at` is when the
+    batch recorded them (fired a moment before)."""
+    if job_ids:
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id.in_(list(job_ids)), ScheduledJob.claimed_by == worker,
+                   ScheduledJob.state == CLAIMED)
+            .values(state=DONE, outcome=outcome, fired_at=at, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def bring_forward(dedupe_key: str, *, session: AsyncSession, at: datetime) -> int:
+    """Make a pending job due at `at` if it was due later (the next tier, when nobody could be reached)."""
+    result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.id == job_id, ScheduledJob.claimed_by == worker)
-        .values(state=DONE, outcome=outcome, fired_at=at, last_error=error)
+        .where(ScheduledJob.dedupe_key == dedupe_key, ScheduledJob.state == PENDING, ScheduledJob.due_at > at)
+        .values(due_at=at)
         .execution_options(synchronize_session=False)
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -40,9 +40,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_deliveries_state_next", "deliveries", ["state", "next_attempt_at"])
     op.create_index("ix_deliveries_incident", "deliveries", ["incident_id", "id"])
+    with op.batch_alter_table("pages") as pages:
+        pages.add_column(sa.Column("settled_at", storage.types.UTCDateTime(timezone=True), nullable=True))
+        pages.add_column(sa.Column("delayed_seconds", sa.Integer(), nullable=True))
+        pages.add_column(sa.Column("delay_told", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Pages left `sending` by a crash before the outbox existed cannot be retried: say so.
+    op.execute("UPDATE pages SET status = 'failed', reason = 'lost_before_upgrade' WHERE status = 'sending'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pages") as pages:
+        pages.drop_column("delay_told")
+        pages.drop_column("delayed_seconds")
+        pages.drop_column("settled_at")
     op.drop_index("ix_deliveries_incident", table_name="deliveries")
     op.drop_index("ix_deliveries_state_next", table_name="deliveries")
     op.drop_table("deliveries")
