@@ -27,12 +27,13 @@ from bot.oncall.service import OnCallService
 from bot.policy.loader import PolicyError, PolicyHolder, load_policy
 from bot.policy.schema import Policy
 from bot.reminders.service import ReminderService
-from bot.requests import RequestMemory
+from bot.requests import PRUNE_EVERY, RequestMemory
 from bot.scheduling.timers import TimerService
+from bot.scheduling.wakeup import TimerLoop
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import deliveries
-from bot.slack.client import SlackNotifier, build_web_client
+from bot.slack.client import SlackNotifier, build_web_client, close_web_client
 from bot.slack.outbox import Outbox
 from storage.db import create_engine, create_session_factory, ping, upgrade_database
 
@@ -48,33 +49,57 @@ class Firebell:
     bolt: AsyncApp
     web: web.Application
     scheduler: AsyncIOScheduler | None = None
+    timer_loop: TimerLoop | None = None
 
     async def prepare(self, *, migrate: bool = True) -> None:
-        """Bring the schema up to date and forget old request ids."""
+        """Bring the schema up to date and forget old request ids (then hourly, on a timer)."""
         if migrate:
             await upgrade_database(self.engine)
         await self.services.requests.forget_old()
         await self.services.ensure_schedules()
 
-    async def tick(self) -> None:
-        """One scheduler tick; errors are logged, never raised into APScheduler."""
-        try:
-            await self.services.timers.tick()
-        except Exception:
-            log.exception("scheduler_tick_failed")
+    async def tick(self) -> int:
+        """Fire one batch of due timers, then kick the outbox; errors are logged, never raised. Returns
+        how many timers fired."""
+        fired = await self.fire_timers()
         # Deliveries whose retry fell due, and ones a dead process left behind.
         self.services.outbox.kick()
+        return fired
+
+    async def fire_timers(self) -> int:
+        try:
+            return await self.services.timers.tick()
+        except Exception:
+            log.exception("scheduler_tick_failed")
+            return 0
+
+    async def beat(self) -> None:
+        """APScheduler's beat, the safety net: deliveries whose retry fell due, and the wake-up loop
+        started again should it ever have stopped."""
+        self.services.outbox.kick()
+        if self.timer_loop is not None and not self.timer_loop.running:
+            log.error("timer_loop_restarted")
+            self.timer_loop.start()
 
     def start_scheduler(self) -> AsyncIOScheduler:
+        # Timers fire from the wake-up loop at their due time (overdue ones at once, marked late); it
+        # looks at least every firebell_tick_seconds for timers other processes scheduled.
+        self.timer_loop = TimerLoop(self.services.timers, self.fire_timers, cap=self.settings.firebell_tick_seconds)
+        self.timer_loop.start()
         scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            self.tick, "interval", seconds=self.settings.firebell_tick_seconds, max_instances=1, coalesce=True,
-            next_run_time=datetime.now(UTC),  # overdue timers fire at start-up, once, marked late
-            id="firebell-timers",
-        )
+        self.add_periodic_jobs(scheduler)
         scheduler.start()
         self.scheduler = scheduler
         return scheduler
+
+    def add_periodic_jobs(self, scheduler: AsyncIOScheduler) -> None:
+        scheduler.add_job(
+            self.beat, "interval", seconds=self.settings.firebell_tick_seconds, max_instances=1, coalesce=True,
+            next_run_time=datetime.now(UTC), id="firebell-beat",
+        )
+        # Request ids older than a day (forgotten at start-up too, by prepare).
+        scheduler.add_job(self.services.requests.prune, "interval", seconds=PRUNE_EVERY.total_seconds(),
+                          max_instances=1, coalesce=True, id="firebell-prune-requests")
 
     def reload_policy(self) -> bool:
         try:
@@ -92,6 +117,8 @@ class Firebell:
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.timer_loop is not None:
+            await self.timer_loop.stop()
         await self.services.outbox.close()
         tasks = list(self.services.background)
         for task in tasks:
@@ -99,6 +126,7 @@ class Firebell:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await close_web_client(self.services.client)
         await self.engine.dispose()
 
 
@@ -110,7 +138,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
 
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url, timeout=settings.firebell_db_timeout_seconds)
-    sessions = create_session_factory(engine)
+    sessions = create_session_factory(engine, timeout=settings.firebell_db_timeout_seconds)
     catalog = Catalog(settings.firebell_locale)
     holder = PolicyHolder(policy or load_policy(settings.firebell_policy), settings.firebell_policy)
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)

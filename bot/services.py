@@ -29,6 +29,10 @@ from bot.slack.outbox import Outbox
 
 log = get_logger(__name__)
 
+# How many requests' post-ack work runs at once: enough to keep Slack and the database busy, few enough
+# that a burst does not starve the event loop (measured: docs/operations.md).
+WORKERS = 8
+
 
 @dataclass
 class Services:
@@ -54,6 +58,8 @@ class Services:
     maintenance: MaintenanceService
 
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # Post-ack work in flight at once; the rest waits its turn (the acks never do).
+    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORKERS))
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
     inflight: int = 0
 

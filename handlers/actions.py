@@ -14,7 +14,7 @@ from bot.incidents.modals import update_modal
 from bot.slack import ids
 from bot.slack.client import ReplyTarget
 from bot.slack.text import clip
-from handlers.answering import answering, bind_incident
+from handlers.answering import answering, bind_incident, once
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -58,6 +58,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
     actor = reply.user_id
     action_id = body["actions"][0]["action_id"]
     async with answering(context, reply):
+        await once(context)
         number = incident_number(body)
         bind_incident(number)
         flows = services.flows

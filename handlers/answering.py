@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from bot.errors import FirebellError, SlackCallFailed, UsageError
+from bot.errors import FirebellError, SlackCallFailed, UsageError, is_database_trouble
 from bot.i18n import Catalog
 from bot.logging import get_logger
 from bot.slack.blocks import text_blocks
@@ -48,21 +48,50 @@ def finish_log(context: Any, outcome: str, **fields: Any) -> None:
     log.info("request_handled", outcome=outcome, latency_ms=latency_ms, **fields)
 
 
+class Repeated(Exception):
+    """Slack sent this request before (a retry): it was handled then."""
+
+
+async def once(context: Any) -> None:
+    """Record the request's id in the post-ack work of a request that changes something; a Slack retry
+    of it stops here, silently. Nothing before the ack waits on this write."""
+    key = context.get("request_key")
+    if key is None:
+        return
+    services: Services = context["services"]
+    if not await services.requests.first_time(key, timeout=services.settings.firebell_db_timeout_seconds):
+        raise Repeated(key)
+
+
 @contextlib.asynccontextmanager
 async def answering(context: Any, reply: ReplyTarget) -> AsyncIterator[None]:
-    """Run post-ack work: domain errors become an ephemeral answer, bugs a reference id."""
+    """Run post-ack work: domain errors become an ephemeral answer, bugs a reference id.
+
+    The work takes one of a fixed number of worker slots, so a burst does not turn into hundreds of
+    flows fighting for the event loop and the connection pool; the acknowledgement never waits for it.
+    """
     services: Services = context["services"]
     outcome = "ok"
     services.inflight += 1
     try:
-        yield
+        async with services.work_slots:
+            yield
+    except Repeated:
+        outcome = "repeated"
+        log.info("request_repeated")
     except FirebellError as error:
         outcome = "rejected"
         await services.flows.tell(reply, render_error(services.catalog, error))
     except SlackCallFailed as error:
         outcome = "slack_failed"
         await services.flows.tell(reply, services.catalog("error.slack_failed", method=error.method, code=error.code))
-    except Exception:
+    except Exception as error:
+        if is_database_trouble(error):
+            # Each unit of work commits whole or not at all: nothing was recorded, and nothing runs later.
+            outcome = "database_unreachable"
+            log.warning("database_unreachable", error=type(error).__name__)
+            await services.flows.tell(reply, services.catalog("error.database_unreachable"))
+            return
         outcome = "failed"
         ref = uuid.uuid4().hex[:8]
         log.exception("listener_failed", ref=ref)
@@ -109,6 +138,7 @@ async def answer_text_command(
     await ack()
     reply = reply_target(command)
     async with answering(context, reply):
+        await once(context)
         text = await run(services, parsed, command)
         await services.notifier.tell(reply, text[:3000], text_blocks(text))
 

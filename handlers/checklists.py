@@ -24,7 +24,7 @@ from bot.slack.client import ReplyTarget
 from bot.slack.text import escape
 from handlers.actions import record_number
 from handlers.actions import reply_target as action_reply
-from handlers.answering import answer_text_command, answering, finish_log
+from handlers.answering import answer_text_command, answering, finish_log, once
 from handlers.views import refuse_form
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ async def on_checkbox(ack: AsyncAck, body: dict[str, Any], context: Any) -> None
     services: Services = context["services"]
     reply = action_reply(body)
     async with answering(context, reply):
+        await once(context)
         run_id = run_id_of(body["actions"][0].get("block_id", ""))
         for index, state in sorted(toggled_items(body).items()):
             await services.checklists.set_item(run_id, index, state, reply.user_id)
@@ -104,6 +105,7 @@ async def on_item_button(ack: AsyncAck, body: dict[str, Any], context: Any) -> N
     services: Services = context["services"]
     reply = action_reply(body)
     async with answering(context, reply):
+        await once(context)
         value = str(body["actions"][0].get("value", ""))
         match = re.match(r"^(\d{1,9}):(\d{1,9}):(open|done)$", value)
         if not match:
@@ -116,6 +118,7 @@ async def on_mark_na(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
     services: Services = context["services"]
     reply = action_reply(body)
     async with answering(context, reply):
+        await once(context)
         value = str(body["actions"][0].get("value", ""))
         run_id = record_number(value)
         if run_id is None:
@@ -146,6 +149,7 @@ async def on_na_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, A
         return
     await ack()
     async with answering(context, ReplyTarget(user_id=body["user"]["id"])):
+        await once(context)
         await services.checklists.set_item(run_id, index, NA, body["user"]["id"], reason=(reason or "").strip()[:300])
 
 

@@ -37,7 +37,7 @@ from bot.incidents.render import (
 )
 from bot.slack.blocks import text_blocks
 from bot.slack.client import ReplyTarget
-from handlers.answering import answering, bind_incident, finish_log, render_error, reply_target
+from handlers.answering import answering, bind_incident, finish_log, once, render_error, reply_target
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -64,6 +64,8 @@ async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any)
         await ack()
     reply = reply_target(command)
     async with answering(context, reply):
+        if not isinstance(parsed, Show | ListIncidents):
+            await once(context)  # only what changes something needs a Slack retry recognised
         await run_command(services, parsed, command, reply, context.get("request_key"))
 
 

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.incidents.render import home_view
 from bot.slack.client import ReplyTarget
-from handlers.answering import answering
+from handlers.answering import answering, once
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -20,6 +20,7 @@ async def on_app_home_opened(event: dict[str, Any], context: Any) -> None:
         return
     user = event["user"]
     async with answering(context, ReplyTarget(user_id=user)):
+        await once(context)
         incidents = await services.incidents.list(include_closed=False, limit=40)
         view = home_view(services.catalog, services.severities, incidents)
         await services.notifier.publish_home(user, view)

@@ -1,9 +1,8 @@
-"""Cross-cutting request work: services in the context, log context, Slack retries recognised."""
+"""Cross-cutting request work: services and the request's id in the context, log context. Nothing here
+touches the database: a Slack retry is recognised after the ack (handlers/answering.py `once`)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -14,9 +13,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.errors import is_database_trouble
 from bot.logging import get_logger
-from bot.slack.client import ReplyTarget
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -63,33 +60,4 @@ def register(app: AsyncApp, services: Services) -> None:
         context["request_key"] = request_key(body)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_type=kind, request_name=name, user=user)
-        key = context["request_key"]
-        if key is not None:
-            try:
-                first_time = await services.requests.first_time(
-                    key, timeout=services.settings.firebell_db_timeout_seconds)
-            except Exception as error:
-                if not is_database_trouble(error):
-                    raise
-                return database_unreachable(services, body)
-            if not first_time:
-                retry = req.headers.get("x-slack-retry-num", [None])[0]
-                log.info("request_repeated", retry_num=retry, reason=req.headers.get("x-slack-retry-reason"))
-                return BoltResponse(status=200, body="")
         return await next()
-
-
-def database_unreachable(services: Services, body: dict[str, Any]) -> BoltResponse:
-    """Answer at once that nothing was done: the request is not run later, when the person has moved on."""
-    text = services.catalog("error.database_unreachable")
-    log.warning("request_refused_database_unreachable")
-    response_url = body.get("response_url")
-    if "command" not in body and isinstance(response_url, str):
-        # Buttons and modals show nothing from the ack body: say it where the person clicked.
-        user = body.get("user") or {}
-        reply = ReplyTarget(user_id=str(user.get("id", "")), response_url=response_url)
-        task = asyncio.ensure_future(services.notifier.tell(reply, text))
-        services.background.add(task)
-        task.add_done_callback(services.background.discard)
-    return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": text}),
-                        headers={"content-type": ["application/json"]})

@@ -14,7 +14,7 @@ from bot.slack import ids
 from bot.slack.client import ReplyTarget
 from bot.slack.text import clip
 from handlers.actions import record_number
-from handlers.answering import answering, bind_incident, finish_log
+from handlers.answering import answering, bind_incident, finish_log, once
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -78,6 +78,7 @@ async def on_declare_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[s
     description = (_value(view, ids.DECLARE_DESCRIPTION_BLOCK, ids.DECLARE_DESCRIPTION_ACTION) or "").strip()
     commander = _value(view, ids.DECLARE_COMMANDER_BLOCK, ids.DECLARE_COMMANDER_ACTION, "selected_user")
     async with answering(context, reply):
+        await once(context)
         await services.flows.declare(
             title=clip(title, TITLE_LIMIT),
             severity=services.severities[severity.upper()].id,
@@ -107,6 +108,7 @@ async def on_update_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[st
     actor = body["user"]["id"]
     reply = ReplyTarget(user_id=actor, channel_id=metadata.get("channel"))
     async with answering(context, reply):
+        await once(context)
         bind_incident(number)
         await services.flows.post_status(number, actor, clip(text, UPDATE_LIMIT), reply)
 

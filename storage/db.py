@@ -50,8 +50,38 @@ def create_engine(url: str, *, timeout: float = 2.0) -> AsyncEngine:
     )
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Sessions(async_sessionmaker[AsyncSession]):
+    """Sessions for units of work: `sessions()` to read, `sessions.begin()` for a transaction.
+
+    On SQLite, transactions in this process take turns on an asyncio lock: SQLite has one writer at a
+    time, and many connections polling its file lock (busy_timeout) are slower and less fair than a queue.
+    Reads run beside them (WAL). Waiting for the turn is bounded like every other database wait.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, turn_timeout: float = 5.0) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._one_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.turn_timeout = turn_timeout
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        if self._one_writer is None:
+            async with super().begin() as session:
+                yield session
+            return
+        try:
+            await asyncio.wait_for(self._one_writer.acquire(), self.turn_timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no turn to write to the database within {self.turn_timeout} s") from None
+        try:
+            async with super().begin() as session:
+                yield session
+        finally:
+            self._one_writer.release()
+
+
+def create_session_factory(engine: AsyncEngine, *, timeout: float = 2.0) -> Sessions:
+    return Sessions(engine, turn_timeout=max(5.0, timeout * 2.5))
 
 
 @contextlib.asynccontextmanager

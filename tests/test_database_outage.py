@@ -54,10 +54,14 @@ async def test_database_cut_answers_in_time_and_recovers(proxied: tuple[Harness,
     assert health.status == 503
     assert health_seconds < 1.5
 
+    started_cut = time.monotonic()
     response, ack_seconds = await timed(app.command("declare P2 During the cut", settle=False))
     assert response.status == 200
-    assert ack_seconds < 3
-    assert "cannot reach its database" in await app.answer(response)
+    assert ack_seconds < 1
+    # Acknowledged at once (nothing before the ack touches the database); the answer follows.
+    await app.eventually(lambda: "cannot reach its database" in app.last_response(), timeout=3)
+    answered_seconds = time.monotonic() - started_cut
+    assert answered_seconds < 4
 
     click, click_seconds = await timed(app.click("incident.ack", "1", settle=False))
     assert click.status == 200
