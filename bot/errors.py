@@ -55,8 +55,12 @@ class SlackCallFailed(Exception):
 
     @property
     def transient(self) -> bool:
-        """Worth trying again later: rate limits, Slack's 5xx, a network that failed us."""
-        return self.code in TRANSIENT_CODES or self.code.startswith("http_5") or self.code == "http_429"
+        return is_transient(self.code)
+
+
+def is_transient(code: str) -> bool:
+    """Worth trying again later: rate limits, Slack's 5xx, a network that failed us."""
+    return code in TRANSIENT_CODES or code.startswith("http_5") or code == "http_429"
 
 
 def is_database_trouble(error: BaseException) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists.service import ChecklistService
-from bot.errors import SlackCallFailed
+from bot.errors import SlackCallFailed, is_transient
 from bot.escalation.paging import PageReport
 from bot.escalation.render import escalate_report
 from bot.escalation.service import EscalationService
@@ -105,7 +105,7 @@ class IncidentFlows:
                     problems.append([spec["key"], outcome.error, spec.get("params", {})])
             for failure_key, code, params in problems:
                 text = step_failed(self.t, failure_key, number=number, code=code, **params)
-                await self.tell(reply, text if outcome.state == "failed" or not _transient(code)
+                await self.tell(reply, text if outcome.state == "failed" or not is_transient(code)
                                 else f"{text} {will_retry(self.t)}")
         return outcomes
 
@@ -284,7 +284,3 @@ class IncidentFlows:
 async def _first(pair: Any) -> Incident:
     incident, _old = await pair
     return incident
-
-
-def _transient(code: str) -> bool:
-    return SlackCallFailed("", code).transient
