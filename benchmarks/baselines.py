@@ -1,43 +1,59 @@
-"""Baselines the benchmarks compare against, measured in the same run.
+"""The baseline Firebell is compared with: a bare Bolt app as a process of its own, serving until killed.
 
-Kept in their own module so a spawned child process can import them by name.
+    SLACK_SIGNING_SECRET=… SLACK_API_URL=http://127.0.0.1:8100/api/ python -m benchmarks.baselines --port 8200
+
+A slack_bolt `AsyncApp` (request verification on, the same signing secret, its client pointed at the
+fake Slack) with one `/incident` listener that only does `await ack("ok")`, at POST /slack/events
+through slack_bolt.adapter.aiohttp, served like `firebell run` serves Firebell (aiohttp AppRunner and
+TCPSite, no access log), with GET /healthz. Whatever Firebell takes beyond this is Firebell's own.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import heapq
-import time
-from typing import Any
+import os
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from benchmarks.fake_slack_server import serve
+from tests.fake_slack import BOT_TOKEN
 
 
-def next_boundary(origin: float, interval: float, now: float) -> float:
-    """The first tick boundary origin + k·interval strictly after now (APScheduler's interval trigger)."""
-    k = int((now - origin) // interval) + 1
-    return origin + k * interval
+def bare_bolt_app(signing_secret: str, api_url: str | None) -> web.Application:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url or AsyncWebClient.BASE_URL)
+    bolt = AsyncApp(client=client, signing_secret=signing_secret, request_verification_enabled=True,
+                    name="baseline")
+
+    @bolt.command("/incident")
+    async def incident(ack: AsyncAck) -> None:
+        await ack("ok")
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    return app
 
 
-async def _heap_timer_loop(due_epochs: list[float], origin: float, interval: float,
-                           deadline: float) -> dict[str, Any]:
-    heap = [(due, index) for index, due in enumerate(due_epochs)]
-    heapq.heapify(heap)
-    lateness: list[float] = []
-    ticks = 0
-    while heap and time.time() < deadline:
-        boundary = next_boundary(origin, interval, time.time())
-        await asyncio.sleep(max(0.0, boundary - time.time()))
-        ticks += 1
-        now = time.time()
-        while heap and heap[0][0] <= now:
-            due, _index = heapq.heappop(heap)
-            lateness.append(time.time() - due)  # what the handler would see
-    return {"lateness": lateness, "ticks": ticks, "left": len(heap)}
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.baselines",
+                                     description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    app = bare_bolt_app(os.environ["SLACK_SIGNING_SECRET"], os.environ.get("SLACK_API_URL"))
+    asyncio.run(serve(app, args.host, args.port))
 
 
-def heap_timer_baseline(due_epochs: list[float], origin: float, interval: float, deadline: float) -> dict[str, Any]:
-    """The same due times fired from an in-memory heapq by the same 1-second tick loop: no database.
-
-    Runs in a child process (its own interpreter and event loop), so it neither slows nor is slowed by
-    the database loop it is compared with.
-    """
-    return asyncio.run(_heap_timer_loop(due_epochs, origin, interval, deadline))
+if __name__ == "__main__":
+    main()

@@ -52,7 +52,7 @@ class Firebell:
     timer_loop: TimerLoop | None = None
 
     async def prepare(self, *, migrate: bool = True) -> None:
-        """Bring the schema up to date and forget old request ids (then hourly, on a timer)."""
+        """Bring the schema up to date and forget old request ids (then hourly: add_periodic_jobs)."""
         if migrate:
             await upgrade_database(self.engine)
         await self.services.requests.forget_old()

@@ -1,4 +1,8 @@
-"""Slack retries recognised: a request id seen before is not acted on twice."""
+"""Slack retries recognised: a request id seen before is not acted on twice.
+
+Ids older than a day are forgotten at start-up and then every hour (`prune`, an APScheduler job in
+bot/app.py), so the table stays small on a bot that runs for months.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.logging import get_logger
 from storage.db import within
 from storage.repositories import requests
 
+log = get_logger(__name__)
+
 # Slack retries within minutes; a day of request ids is plenty to recognise them.
 REQUEST_MEMORY = timedelta(days=1)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class RequestMemory:
@@ -31,3 +39,14 @@ class RequestMemory:
     async def forget_old(self) -> int:
         async with self.sessions.begin() as session:
             return await requests.forget_requests_before(self.clock.now() - REQUEST_MEMORY, session=session)
+
+    async def prune(self) -> int:
+        """The hourly job: forget old ids. Errors are logged, never raised (the next hour tries again)."""
+        try:
+            forgotten = await self.forget_old()
+        except Exception:
+            log.exception("request_ids_prune_failed")
+            return 0
+        if forgotten:
+            log.info("request_ids_forgotten", count=forgotten)
+        return forgotten

@@ -8,13 +8,15 @@ and again after a transient failure (429, 5xx, a network error) until Slack acce
 least once; a page whose sender died is looked up in Slack before it is sent again (message metadata).
 
 A page is rendered when it is delivered, from the incident as it is then: a page delayed by an outage
-still shows the current status and who was paged before it.
+still shows the current status and who was paged before it. A user group Slack cannot list just now (429,
+5xx) is not a failure: listing it is a delivery of its own, retried until Slack answers, which then owes
+its members' pages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +48,7 @@ from storage.repositories import timers as jobs
 
 log = get_logger(__name__)
 
-PAGE, PAGE_FAILURES, PAGE_DELAYS = "page", "page.failures", "page.delays"
+PAGE, PAGE_GROUP, PAGE_FAILURES, PAGE_DELAYS = "page", "page.group", "page.failures", "page.delays"
 # A page delivered this long after it was owed is reported to the commander as delayed.
 DELAY_WORTH_TELLING = timedelta(seconds=30)
 
@@ -62,6 +64,8 @@ class TierPlan:
     mentions: list[str] = field(default_factory=list)
     # Targets known to be unreachable before anything is sent: (target, reason).
     unreachable: list[tuple[str, str]] = field(default_factory=list)
+    # User groups Slack could not list just now (429, 5xx): listed, and their members paged, when delivered.
+    groups: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +88,7 @@ class Pager:
         self.t = catalog
         self._post = Poster(outbox.notifier)
         outbox.on(PAGE, self._deliver_page, on_sent=self._page_sent, on_failed=self._page_failed)
+        outbox.on(PAGE_GROUP, self._list_group, on_sent=self._group_listed, on_failed=self._page_failed)
         outbox.on(PAGE_FAILURES, self._deliver_failures)
         outbox.on(PAGE_DELAYS, self._deliver_delays, on_sent=self._delays_told)
 
@@ -105,8 +110,11 @@ class Pager:
             try:
                 members = await self.notifier.usergroup_members(group)
             except SlackCallFailed as exc:
-                # The group mention in the incident channel still reaches its members.
-                plan.unreachable.append((group, exc.code))
+                if not exc.transient:
+                    # The group mention in the incident channel still reaches its members.
+                    plan.unreachable.append((group, exc.code))
+                elif "dm" in plan.notify:
+                    plan.groups.append(group)  # not a failure: its members are paged once Slack lists them
                 continue
             plan.people.extend(m for m in members if m not in plan.people)
         return plan
@@ -115,11 +123,17 @@ class Pager:
 
     async def owe(self, session: AsyncSession, incident: Incident, plan: TierPlan, *, key: str, purpose: str,
                   tier_number: int | None, reason: dict[str, Any], late_by: timedelta | None = None,
-                  next_key: str | None = None) -> PageReport:
-        """Owe every page of a tier; targets paged by an earlier run of the same firing count as reached."""
+                  next_key: str | None = None, kick: bool = False, since: datetime | None = None) -> PageReport:
+        """Owe every page of a tier; targets paged by an earlier run of the same firing count as reached.
+
+        `kick=False`: the caller delivers them itself after the commit (`deliver`), to tell its person how
+        each went. `kick=True` (timer firings): the outbox's background drain delivers them after the
+        commit, so the firing never waits for Slack. `since`: when the firing owed them, for pages owed
+        later (a user group's members, once Slack lists them), so their delay counts from then."""
         report = PageReport()
         common = {"key": key, "tier_name": plan.name, "reason": reason, "next_key": next_key,
-                  "late_seconds": int(late_by.total_seconds()) if late_by else None}
+                  "late_seconds": int(late_by.total_seconds()) if late_by else None,
+                  **({"since": since.isoformat()} if since is not None else {})}
         targets: list[tuple[str, str, str]] = []  # (page key, target, via)
         if "dm" in plan.notify:
             targets += [(f"{key}:{person}:dm", person, "dm") for person in plan.people]
@@ -136,8 +150,20 @@ class Pager:
             payload = {**common, "page_id": page_id, "target": target, "via": via,
                        **({"mentions": plan.mentions} if via == "mention" else {})}
             delivery = await self.outbox.owe(session, f"page:{page_key}", PAGE, payload, incident_id=incident.id,
-                                             kick=False)
+                                             kick=kick)
             report.owed[delivery] = target
+        for group in plan.groups if "dm" in plan.notify else []:
+            page_key = f"{key}:{group}:group"
+            page_id = await pages.claim_page(page_key, session=session, incident_id=incident.id, purpose=purpose,
+                                             tier=tier_number, target=group, via="group", at=now)
+            report.reached.append(group)
+            if page_id is None:
+                continue
+            payload = {**common, "page_id": page_id, "target": group, "via": "group", "purpose": purpose,
+                       "tier": tier_number}
+            delivery = await self.outbox.owe(session, f"page:{page_key}", PAGE_GROUP, payload,
+                                             incident_id=incident.id, kick=kick)
+            report.owed[delivery] = group
         for target, code in plan.unreachable:
             page_id = await pages.claim_page(f"{key}:{target}:unreachable", session=session, incident_id=incident.id,
                                              purpose=purpose, tier=tier_number, target=target, via="dm", at=now)
@@ -146,7 +172,7 @@ class Pager:
         return report
 
     async def owe_notice(self, session: AsyncSession, incident: Incident, *, key: str, target: str, via: str,
-                         purpose: str, reason: dict[str, Any]) -> PageReport:
+                         purpose: str, reason: dict[str, Any], kick: bool = False) -> PageReport:
         """One message that is its own reason (a resolve-target warning, a nudge), owed like a page."""
         report = PageReport()
         page_id = await pages.claim_page(key, session=session, incident_id=incident.id, purpose=purpose, tier=None,
@@ -156,7 +182,7 @@ class Pager:
             payload = {"key": key, "tier_name": "", "reason": reason, "page_id": page_id, "target": target,
                        "via": via, "plain": True}
             report.owed[await self.outbox.owe(session, f"page:{key}", PAGE, payload, incident_id=incident.id,
-                                              kick=False)] = target
+                                              kick=kick)] = target
         return report
 
     async def deliver(self, report: PageReport, plan: TierPlan) -> PageReport:
@@ -212,9 +238,30 @@ class Pager:
             raise NotYet
         raise SlackCallFailed("chat.postMessage", "no_incident_channel")
 
+    async def _list_group(self, owed: Owed, steps: Steps) -> None:
+        if steps.get("members") is None:
+            await steps.save(members=await self.outbox.notifier.usergroup_members(str(owed.payload["target"])))
+
+    async def _group_listed(self, owed: Owed, session: AsyncSession, result: dict[str, Any]) -> None:
+        """Slack listed the group: its members' pages are owed now, late since the firing that owed the group."""
+        payload, now = owed.payload, self.outbox.clock.now()
+        assert owed.incident_id is not None
+        await pages.settle_group(int(payload["page_id"]), session=session, at=now)
+        incident = await incident_rows.get_incident(owed.incident_id, session=session)
+        members = [str(member) for member in result.get("members") or []]
+        if incident is not None and members:
+            late = timedelta(seconds=payload["late_seconds"]) if payload.get("late_seconds") else None
+            await self.owe(session, incident, TierPlan(name=payload["tier_name"], notify={"dm"}, people=members),
+                           key=payload["key"], purpose=payload["purpose"], tier_number=payload["tier"],
+                           reason=payload["reason"], late_by=late, next_key=payload.get("next_key"), kick=True,
+                           since=_owed_since(owed))
+        next_key = payload.get("next_key")
+        if next_key and not await pages.any_reachable(payload["key"], session=session):
+            await jobs.bring_forward(next_key, session=session, at=now)  # an empty group reaches nobody
+
     async def _page_sent(self, owed: Owed, session: AsyncSession, _result: dict[str, Any]) -> None:
         payload, now = owed.payload, self.outbox.clock.now()
-        delay = now - owed.created_at
+        delay = now - _owed_since(owed)
         await pages.settle_page(int(payload["page_id"]), session=session, error=None, at=now,
                                 delayed=delay if delay > DELAY_WORTH_TELLING else None)
         assert owed.incident_id is not None
@@ -263,6 +310,8 @@ class Pager:
         assert owed.incident_id is not None
         async with self.outbox.sessions() as session:
             incident = await incident_rows.get_incident(owed.incident_id, session=session)
+            if await pages.any_queued(owed.incident_id, session=session):
+                raise NotYet  # one message once the pages held back are out, not one per retry that got through
             delayed = await pages.delayed_untold(owed.incident_id, session=session)
         where = incident and (incident.commander_id or incident.channel_id)
         if not where or not delayed:
@@ -273,3 +322,9 @@ class Pager:
 
     async def _delays_told(self, _owed: Owed, session: AsyncSession, result: dict[str, Any]) -> None:
         await pages.mark_delay_told(result.get("told", []), session=session)
+
+
+def _owed_since(owed: Owed) -> datetime:
+    """When its firing owed a page: earlier than its own row for a user group's members, listed late."""
+    since = owed.payload.get("since")
+    return datetime.fromisoformat(since) if since else owed.created_at

@@ -50,9 +50,10 @@ class EscalationService(DomainService):
 
     async def _owe_tier_and_plan_next(
         self, session: AsyncSession, incident: Incident, plan: TierPlan, tier_index: int, round_index: int, *,
-        key: str, reason: dict[str, Any], late_by: timedelta | None,
+        key: str, reason: dict[str, Any], late_by: timedelta | None, kick: bool = False,
     ) -> PageReport:
-        """Owe a tier's pages, note it as paged and plan the next tier, in the caller's transaction."""
+        """Owe a tier's pages, note it as paged and plan the next tier, in the caller's transaction.
+        `kick`: delivered by the outbox's background drain after the commit (timer firings)."""
         snapshot = incident.escalation_snapshot or {}
         tiers: list[dict[str, Any]] = snapshot.get("tiers", [])
         following: tuple[int, int] | None = None
@@ -63,9 +64,11 @@ class EscalationService(DomainService):
         next_key = f"{key}:next"
         report = await self.pager.owe(session, incident, plan, key=key, purpose="escalation",
                                       tier_number=tier_index + 1, reason=reason, late_by=late_by,
-                                      next_key=next_key if following else None)
-        await self.incidents.record_escalation(incident.id, level=tier_index + 1, round_index=round_index,
-                                               session=session)
+                                      next_key=next_key if following else None, kick=kick)
+        if (round_index, tier_index + 1) > (incident.escalation_round, incident.escalation_level):
+            # Not when this firing runs again (a lease that ran out) after a later tier was paged.
+            await self.incidents.record_escalation(incident.id, level=tier_index + 1, round_index=round_index,
+                                                   session=session)
         if following is not None:
             now = self.clock.now()
             wait = timedelta(seconds=int(tiers[tier_index].get("wait_seconds", 900)))
@@ -98,10 +101,10 @@ class EscalationService(DomainService):
             return "skipped_no_tier"
         plan = await self._plan_tier(incident, tier_index)
         async with self.sessions.begin() as session:
-            report = await self._owe_tier_and_plan_next(
+            await self._owe_tier_and_plan_next(
                 session, incident, plan, tier_index, int(firing.payload.get("round", 0)), key=f"job:{firing.id}",
-                reason={"reason": "ack_timeout"}, late_by=firing.lateness if firing.late else None)
-        await self.pager.deliver(report, plan)
+                reason={"reason": "ack_timeout"}, late_by=firing.lateness if firing.late else None, kick=True)
+        # The outbox delivers the pages once this commits; the firing does not wait for Slack.
         return "paged"
 
     async def fire_resolve_deadline(self, firing: Firing) -> str:
@@ -116,17 +119,13 @@ class EscalationService(DomainService):
         async with self.sessions.begin() as session:
             await repo.add_timeline(incident.id, session=session, at=self.clock.now(), actor_id=None,
                                     kind="resolve_breach", data={"target": target})
-            report = PageReport()
+            # Delivered by the outbox once this commits; the firing does not wait for Slack.
             if incident.channel_id:
-                report = await self.pager.owe_notice(session, incident, key=f"{key}:warning",
-                                                     target=incident.channel_id, via="channel", purpose="manager",
-                                                     reason=reason)
+                await self.pager.owe_notice(session, incident, key=f"{key}:warning", target=incident.channel_id,
+                                            via="channel", purpose="manager", reason=reason, kick=True)
             if plan is not None:
-                managers_report = await self.pager.owe(session, incident, plan, key=key, purpose="manager",
-                                                       tier_number=None, reason=reason,
-                                                       late_by=firing.lateness if firing.late else None)
-                report.owed |= managers_report.owed
-        await self.outbox.deliver_now(list(report.owed))
+                await self.pager.owe(session, incident, plan, key=key, purpose="manager", tier_number=None,
+                                     reason=reason, late_by=firing.lateness if firing.late else None, kick=True)
         return "warned"
 
     async def fire_update_nudge(self, firing: Firing) -> str:
@@ -146,13 +145,12 @@ class EscalationService(DomainService):
         commander = incident.commander_id or incident.declared_by
         reason = {"reason": "nudge", "window_seconds": int(severity.update_every.total_seconds())}
         async with self.sessions.begin() as session:
-            report = await self.pager.owe_notice(session, incident, key=f"job:{firing.id}:nudge", target=commander,
-                                                 via="dm", purpose="nudge", reason=reason)
+            await self.pager.owe_notice(session, incident, key=f"job:{firing.id}:nudge", target=commander,
+                                        via="dm", purpose="nudge", reason=reason, kick=True)
             await repo.add_timeline(incident.id, session=session, at=now, actor_id=None, kind="nudged",
                                     data={"target": commander})
             await self.timers.schedule(UPDATE_NUDGE, now + severity.update_every, {}, incident_id=incident.id,
                                        dedupe_key=f"job:{firing.id}:next", session=session)
-        await self.outbox.deliver_now(list(report.owed))
         return "nudged"
 
     # --- on demand ------------------------------------------------------------------------------------------

@@ -253,8 +253,9 @@ class OnCallService(DomainService):
         self, session: AsyncSession, name: str, boundary: datetime, outgoing: Shift, incoming: Shift, *, late: bool
     ) -> None:
         """The handoff summary to both people and the ops channel, once per rotation, boundary and target."""
+        # Every open incident: the incoming person inherits all of them, not the newest 50.
         open_incidents: Sequence[Incident] = await incidents_repo.list_incidents(
-            session=session, statuses=[s.value for s in OPEN_STATUSES])
+            session=session, statuses=[s.value for s in OPEN_STATUSES], limit=None)
         summary = handoff_summary(self.t, self.policy.severities, open_incidents, outgoing.user_id,
                                   await self.checklists.open_items_summary(session=session), self.clock.now())
         text = handoff_text(self.t, name, outgoing, incoming, summary, late=late)

@@ -6,6 +6,14 @@ same statement is atomic there. A claim carries a lease, renewed while its batch
 dies mid-firing leaves a claim whose lease runs out, and the next tick takes it again. Handlers make
 their side effects idempotent (Slack effects are owed through the outbox under keys derived from the job
 or the row, see `pages`), so a re-fired timer never posts or pages twice.
+
+A tick fires its batch side by side, at most `concurrency` handlers at once; one incident's jobs run one
+after the other, in due order. Handlers do not wait for Slack: they owe their effects to the outbox, whose
+background drain delivers them. Fired jobs are marked done in bulk, one UPDATE per outcome.
+
+The wake-up loop (bot/scheduling/wakeup.py) sleeps until the earliest pending job is due
+(`sleep_until_due`): a job scheduled sooner in this process wakes it once its transaction commits, and the
+sleep is capped so jobs other processes schedule, leases that run out and jobs brought forward are seen too.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.logging import get_logger
@@ -58,6 +68,9 @@ LATE_AFTER = timedelta(seconds=60)
 
 Handler = Callable[[Firing], Awaitable[str]]
 
+# How long the loop waits before looking again at a due job another process holds.
+HELD_BACKOFF = timedelta(milliseconds=50)
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
@@ -73,13 +86,22 @@ class TimerService:
         # Short, because it is renewed while a batch runs: a process that dies delays its jobs by seconds.
         lease: timedelta = timedelta(seconds=15),
         batch: int = 500,
+        # Handlers of one tick running at once (each holds at most a database connection at a time).
+        concurrency: int = 16,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.worker = worker or worker_name()
         self.lease = lease
         self.batch = batch
+        self.concurrency = concurrency
         self.handlers: dict[str, Handler] = {}
+        # The wake-up loop's sleep: when it means to wake, and the alarm that wakes it sooner.
+        self._alarm: asyncio.Event | None = None
+        self._sleeping_until: datetime | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # When the last claim looked: a job due by then but not claimed is held elsewhere for a moment.
+        self._last_claim_at: datetime | None = None
 
     def on(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
@@ -101,8 +123,11 @@ class TimerService:
     ) -> ScheduledJob | None:
         """Add a timer; None when one with the same dedupe_key exists already."""
         async with self._unit(session) as unit:
-            return await jobs.add_job(session=unit, kind=kind, due_at=due_at, payload=payload or {},
-                                      created_at=self.clock.now(), incident_id=incident_id, dedupe_key=dedupe_key)
+            job = await jobs.add_job(session=unit, kind=kind, due_at=due_at, payload=payload or {},
+                                     created_at=self.clock.now(), incident_id=incident_id, dedupe_key=dedupe_key)
+            if job is not None:
+                self._alarm_after_commit(unit, due_at)
+            return job
 
     async def schedule_cron(
         self, kind: str, cron: str, zone: ZoneInfo, after: datetime, payload: dict[str, Any], key: str,
@@ -146,28 +171,92 @@ class TimerService:
         async with self.sessions.begin() as session:
             claimed = await jobs.claim_due(session=session, now=now, worker=self.worker,
                                            lease_until=now + self.lease, limit=self.batch)
+        self._last_claim_at = now
         claimed.sort(key=lambda job: (job.due_at, job.id))
         return claimed
 
     async def tick(self) -> int:
-        """Fire everything due. Returns how many jobs were fired.
+        """Fire one batch of what is due. Returns how many jobs were fired (a full batch: more may be due).
 
-        While the batch runs, a companion task renews the claims still held every third of the lease and
-        marks the fired jobs done in bulk, so a batch slower than the lease is not fired again elsewhere.
+        Handlers run side by side, at most `concurrency` at once; one incident's jobs run one after the
+        other in due order. While the batch runs, a companion task renews the claims still held every third
+        of the lease and marks the fired jobs done in bulk, so a batch slower than the lease is not fired
+        again elsewhere.
         """
         claimed = await self.claim_due()
         if not claimed:
             return 0
         batch = _Batch(self, [job.id for job in claimed])
         keeping = asyncio.ensure_future(batch.keep_claims())
+        lanes: defaultdict[tuple[str, int], list[ScheduledJob]] = defaultdict(list)
+        for job in claimed:  # soonest first, so each lane keeps due order
+            lanes[("incident", job.incident_id) if job.incident_id is not None else ("job", job.id)].append(job)
+        limit = asyncio.Semaphore(self.concurrency)
         try:
-            for job in claimed:
-                await self._fire(job, batch)
+            await asyncio.gather(*(self._run_lane(lane, batch, limit) for lane in lanes.values()))
         finally:
             batch.stop.set()
             await keeping
         await batch.flush()
         return len(claimed)
+
+    async def _run_lane(self, lane: list[ScheduledJob], batch: _Batch, limit: asyncio.Semaphore) -> None:
+        for job in lane:
+            async with limit:
+                try:
+                    await self._fire(job, batch)
+                except Exception:  # _fire settles its own failures; this is a bug in the settling itself
+                    log.exception("timer_fire_crashed", kind=job.kind, job=job.id)
+                    batch.release(job.id)
+
+    # --- waking at the next due time -----------------------------------------------------------------
+
+    def _alarm_after_commit(self, session: AsyncSession, due_at: datetime) -> None:
+        """Once `session` commits, wake the loop if it sleeps past `due_at`."""
+        self._loop = asyncio.get_running_loop()
+        soonest: dict[TimerService, datetime] = session.sync_session.info.setdefault(_ALARMS, {})
+        if self not in soonest or due_at < soonest[self]:
+            soonest[self] = due_at
+
+    def notice(self, due_at: datetime) -> None:
+        """A job due at `due_at` was committed: the sleeping loop wakes if it meant to sleep past it."""
+        if self._alarm is not None and self._sleeping_until is not None and due_at < self._sleeping_until:
+            self._alarm.set()
+
+    def wake(self) -> None:
+        """Wake the sleeping loop now (a stop, or the safety beat)."""
+        if self._alarm is not None:
+            self._alarm.set()
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending job falls due, if any is pending."""
+        async with self.sessions() as session:
+            return await jobs.next_due(session=session)
+
+    async def sleep_until_due(self, cap: float) -> float:
+        """Sleep until the earliest pending job is due, a sooner one is scheduled in this process, or `cap`
+        seconds pass (jobs other processes schedule, leases running out, jobs brought forward). Returns the
+        seconds it meant to sleep."""
+        self._loop = asyncio.get_running_loop()
+        if self._alarm is None:
+            self._alarm = asyncio.Event()
+        alarm = self._alarm
+        alarm.clear()
+        # Set before looking: a job committed while the query runs wakes the sleep that follows it.
+        wake_at = self._sleeping_until = self.clock.now() + timedelta(seconds=cap)
+        try:
+            soonest = await self.next_due()
+            if soonest is not None and soonest < wake_at:
+                held = self._last_claim_at is not None and soonest <= self._last_claim_at
+                # Due at the last claim yet not claimed: another process holds it for a moment. No spinning.
+                wake_at = self._sleeping_until = max(soonest, self.clock.now() + HELD_BACKOFF) if held else soonest
+            delay = (wake_at - self.clock.now()).total_seconds()
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(alarm.wait(), delay)
+            return max(delay, 0.0)
+        finally:
+            self._sleeping_until = None
 
     async def _fire(self, job: ScheduledJob, batch: _Batch) -> None:
         firing = Firing(
@@ -240,3 +329,18 @@ class _Batch:
                                      lease_until=self.timers.clock.now() + self.timers.lease)
             except Exception:
                 log.exception("timer_lease_renewal_failed", held=len(self.held))
+
+
+_ALARMS = "firebell.timers.alarms"
+
+
+@event.listens_for(Session, "after_commit")
+def _alarm_after_commit(session: Session) -> None:
+    for timers, due_at in session.info.pop(_ALARMS, {}).items():
+        if timers._loop is not None:
+            timers._loop.call_soon(timers.notice, due_at)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_ALARMS, None)

@@ -7,6 +7,7 @@ Failures that survive the retries surface as `SlackCallFailed` with Slack's erro
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +28,8 @@ log = get_logger(__name__)
 
 # The metadata event type that carries an outbox delivery key on the messages Firebell posts.
 DELIVERY_EVENT = "firebell_delivery"
+# Seconds one Slack call (or one response_url post) may take, retries by the client's handlers aside.
+SLACK_TIMEOUT = 10
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,21 @@ class Notifier(Protocol):
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
-def build_web_client(token: str, base_url: str | None) -> AsyncWebClient:
-    kwargs: dict[str, Any] = {"token": token, "timeout": 10}
+def build_web_client(token: str, base_url: str | None, *,
+                     session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The one Web API client. Its calls share one aiohttp session (connections kept alive and reused),
+    opened here when a loop is running and closed with `close_web_client`; without a loop slack_sdk falls
+    back to a session per call. Bolt's per-request clients reuse the same session.
+
+    slack_sdk applies its timeout only to sessions it opens itself, so the shared one carries it."""
+    if session is None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+    kwargs: dict[str, Any] = {"token": token, "timeout": SLACK_TIMEOUT, "session": session}
     if base_url:
         kwargs["base_url"] = base_url
     client = AsyncWebClient(**kwargs)
@@ -78,6 +94,13 @@ def build_web_client(token: str, base_url: str | None) -> AsyncWebClient:
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
     return client
+
+
+async def close_web_client(client: AsyncWebClient) -> None:
+    """Close the client's shared HTTP session (at shutdown, after the last call)."""
+    session = client.session
+    if session is not None and not session.closed:
+        await session.close()
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -186,7 +209,7 @@ class SlackNotifier:
         """Answer one person privately; falls back from response_url to ephemeral to a DM."""
         if target.response_url:
             try:
-                webhook = AsyncWebhookClient(target.response_url, timeout=10, session=None)
+                webhook = AsyncWebhookClient(target.response_url, timeout=SLACK_TIMEOUT, session=self.client.session)
                 response = await webhook.send(
                     text=text, blocks=blocks, response_type="ephemeral", replace_original=False
                 )

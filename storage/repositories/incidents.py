@@ -54,9 +54,12 @@ async def get_incident_by_request_key(key: str, *, session: AsyncSession) -> Inc
 
 
 async def list_incidents(
-    *, session: AsyncSession, statuses: Iterable[str] | None = None, limit: int = 50
+    *, session: AsyncSession, statuses: Iterable[str] | None = None, limit: int | None = 50
 ) -> Sequence[Incident]:
-    query = select(Incident).order_by(Incident.id.desc()).limit(limit)
+    """Newest first; `limit=None` for all of them."""
+    query = select(Incident).order_by(Incident.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
     if statuses is not None:
         query = query.where(Incident.status.in_(list(statuses)))
     return (await session.execute(query)).scalars().all()

@@ -38,8 +38,9 @@ async def owe(
     except IntegrityError:
         if not coalesce:
             return
-    # Pending rows just take the new revision; settled ones are owed again; a row being sent keeps its
-    # state and its sender sees the new revision when it settles.
+    # Pending rows just take the new revision; settled ones are owed again, from the first step (the
+    # message an earlier revision posted is not this one); a row being sent keeps its state and its sender
+    # sees the new revision when it settles.
     await session.execute(
         update(Delivery).where(Delivery.key == key)
         .values(revision=Delivery.revision + 1, payload=payload, last_error=None)
@@ -47,7 +48,7 @@ async def owe(
     )
     await session.execute(
         update(Delivery).where(Delivery.key == key, Delivery.state.in_([SENT, FAILED]))
-        .values(state=PENDING, attempts=0, next_attempt_at=due, settled_at=None)
+        .values(state=PENDING, attempts=0, next_attempt_at=due, settled_at=None, progress={})
         .execution_options(synchronize_session=False)
     )
 
@@ -137,7 +138,12 @@ async def settle_sent(
     )
     if result.rowcount:  # type: ignore[attr-defined]
         return True
-    await retry_at(delivery_id, session=session, worker=worker, at=now, error=None)
+    # Owed again from the first step: what this revision's steps did is not what the next one must do.
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
+        .values(state=PENDING, next_attempt_at=now, lease_until=None, last_error=None, progress={})
+        .execution_options(synchronize_session=False)
+    )
     return False
 
 

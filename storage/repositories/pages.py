@@ -13,7 +13,8 @@ from storage.models import Page
 from storage.repositories.rows import add_once
 
 # `queued`: owed to Slack through the outbox; it becomes sent or failed when the delivery settles.
-QUEUED, SENT, FAILED = "queued", "sent", "failed"
+# `expanded`: a user group (via `group`) Slack listed late; its members' own pages stand for it.
+QUEUED, SENT, FAILED, EXPANDED = "queued", "sent", "failed", "expanded"
 
 
 async def claim_page(
@@ -44,6 +45,14 @@ async def settle_page(page_id: int, *, session: AsyncSession, error: str | None,
     )
 
 
+async def settle_group(page_id: int, *, session: AsyncSession, at: datetime) -> None:
+    """A user group listed late: its members were owed pages of their own."""
+    await session.execute(
+        update(Page).where(Page.id == page_id).values(status=EXPANDED, settled_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def dm_targets_paged(incident_id: int, *, session: AsyncSession, before: int | None = None) -> list[str]:
     """The people an incident's pages reached by DM (before page `before`), first page first, each once."""
     query = select(Page.target).where(Page.incident_id == incident_id, Page.status == SENT, Page.via == "dm")
@@ -60,7 +69,8 @@ def _under(firing_key: str) -> ColumnElement[bool]:
 
 async def any_reachable(firing_key: str, *, session: AsyncSession) -> bool:
     """Whether a page of this firing was sent or may still be (not every one failed for good)."""
-    found = await session.execute(select(Page.id).where(_under(firing_key), Page.status != FAILED).limit(1))
+    found = await session.execute(
+        select(Page.id).where(_under(firing_key), Page.status.not_in([FAILED, EXPANDED])).limit(1))
     return found.first() is not None
 
 
@@ -68,6 +78,13 @@ async def failed_under(firing_key: str, *, session: AsyncSession) -> list[tuple[
     rows = await session.execute(
         select(Page.target, Page.reason).where(_under(firing_key), Page.status == FAILED).order_by(Page.id))
     return [(target, reason or "unknown_error") for target, reason in rows.all()]
+
+
+async def any_queued(incident_id: int, *, session: AsyncSession) -> bool:
+    """Whether a page of this incident is still owed to Slack (or a user group still to be listed)."""
+    found = await session.execute(select(Page.id).where(Page.incident_id == incident_id, Page.status == QUEUED)
+                                  .limit(1))
+    return found.first() is not None
 
 
 async def delayed_untold(incident_id: int, *, session: AsyncSession) -> Sequence[Page]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +72,13 @@ async def open_for_incident(
     if kind is not None:
         query = query.where(ScheduledJob.kind == kind)
     return (await session.execute(query.order_by(ScheduledJob.due_at))).scalars().all()
+
+
+async def next_due(*, session: AsyncSession) -> datetime | None:
+    """When the earliest pending job falls due (None when nothing is pending): one index lookup on
+    (state, due_at), cheap enough to ask before every sleep of the wake-up loop."""
+    result = await session.execute(select(func.min(ScheduledJob.due_at)).where(ScheduledJob.state == PENDING))
+    return result.scalar_one_or_none()
 
 
 async def claim_due(
