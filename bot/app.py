@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -33,7 +35,8 @@ from bot.scheduling.wakeup import TimerLoop
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import deliveries
-from bot.slack.client import SlackNotifier, build_web_client, close_web_client
+from bot.slack.client import SlackNotifier, build_web_client, close_web_client, delivery_client
+from bot.slack.identity import BotIdentity
 from bot.slack.outbox import Outbox
 from storage.db import create_engine, create_session_factory, ping, upgrade_database
 
@@ -48,6 +51,7 @@ class Firebell:
     services: Services
     bolt: AsyncApp
     web: web.Application
+    identity: BotIdentity
     scheduler: AsyncIOScheduler | None = None
     timer_loop: TimerLoop | None = None
 
@@ -57,21 +61,19 @@ class Firebell:
             await upgrade_database(self.engine)
         await self.services.requests.forget_old()
         await self.services.ensure_schedules()
+        self._in_background(self.identity.learn())
 
     async def tick(self) -> int:
         """Fire one batch of due timers, then kick the outbox; errors are logged, never raised. Returns
-        how many timers fired."""
-        fired = await self.fire_timers()
+        how many timers fired. (The wake-up loop fires timers in production; tests tick by hand.)"""
+        fired = 0
+        try:
+            fired = await self.services.timers.tick()
+        except Exception:
+            log.exception("scheduler_tick_failed")
         # Deliveries whose retry fell due, and ones a dead process left behind.
         self.services.outbox.kick()
         return fired
-
-    async def fire_timers(self) -> int:
-        try:
-            return await self.services.timers.tick()
-        except Exception:
-            log.exception("scheduler_tick_failed")
-            return 0
 
     async def beat(self) -> None:
         """APScheduler's beat, the safety net: deliveries whose retry fell due, and the wake-up loop
@@ -84,7 +86,7 @@ class Firebell:
     def start_scheduler(self) -> AsyncIOScheduler:
         # Timers fire from the wake-up loop at their due time (overdue ones at once, marked late); it
         # looks at least every firebell_tick_seconds for timers other processes scheduled.
-        self.timer_loop = TimerLoop(self.services.timers, self.fire_timers, cap=self.settings.firebell_tick_seconds)
+        self.timer_loop = TimerLoop(self.services.timers, cap=self.settings.firebell_tick_seconds)
         self.timer_loop.start()
         scheduler = AsyncIOScheduler(timezone="UTC")
         self.add_periodic_jobs(scheduler)
@@ -109,10 +111,14 @@ class Firebell:
             return False
         log.info("policy_reloaded", severities=[s.id for s in policy.severities])
         # New or changed rotations, checklists, reminders and windows need their next occurrence.
-        task = asyncio.ensure_future(self.services.ensure_schedules())
+        self._in_background(self.services.ensure_schedules())
+        return True
+
+    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run beside the requests; cancelled on close."""
+        task = asyncio.ensure_future(work)
         self.services.background.add(task)
         task.add_done_callback(self.services.background.discard)
-        return True
 
     async def close(self) -> None:
         if self.scheduler is not None:
@@ -144,9 +150,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     notifier = SlackNotifier(client)
     timers = TimerService(sessions, clock)
-    # Deliveries use the same client: a few quick retries in place (Retry-After honoured), then the
-    # delivery goes back to the database with its next attempt time.
-    outbox = Outbox(sessions, clock, notifier, worker=timers.worker)
+    # Deliveries share the client's session: a few quick retries in place (Retry-After honoured), never a
+    # blind re-send after a broken connection; then the delivery waits in the database for its next attempt.
+    outbox = Outbox(sessions, clock, SlackNotifier(delivery_client(client)), worker=timers.worker)
     deliveries.register(outbox)
     access = AccessControl(holder, notifier)
     deps = Deps(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier, catalog=catalog,
@@ -190,12 +196,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         reminders=reminders,
         maintenance=maintenance,
     )
+    identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
     bolt = AsyncApp(
         client=client,
+        authorize=identity.authorizer(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         request_verification_enabled=True,
         name="firebell",
     )
     register_all(bolt, services)
     web_app = build_web_app(bolt, settings.slack_signing_secret.get_secret_value(), lambda: ping(engine))
-    return Firebell(settings=settings, engine=engine, services=services, bolt=bolt, web=web_app)
+    return Firebell(settings=settings, engine=engine, services=services, bolt=bolt, web=web_app, identity=identity)

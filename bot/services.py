@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -57,7 +58,7 @@ class Services:
     reminders: ReminderService
     maintenance: MaintenanceService
 
-    background: set[asyncio.Task[None]] = field(default_factory=set)
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
     # Post-ack work in flight at once; the rest waits its turn (the acks never do).
     work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORKERS))
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.

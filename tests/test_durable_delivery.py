@@ -246,10 +246,6 @@ async def test_a_retried_escalation_firing_pages_nobody_twice_and_keeps_the_next
 # --- 4. A lost answer ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known bug: the outbox shares the Web API client whose AsyncConnectionErrorRetryHandler re-sends "
-    "chat.postMessage in place after a dropped answer, before the outbox can look the message up (the fix "
-    "belongs in bot/app.py or bot/slack/client.py: deliveries need a client without blind in-place resends)"))
 async def test_a_page_whose_answer_was_lost_is_looked_up_not_sent_again(app: Harness) -> None:
     await app.command("declare P1 Lost answer")
     quick_retries_in_place(app)

@@ -177,3 +177,16 @@ async def test_unexpected_bug_gives_a_reference_not_a_traceback(app: Harness, mo
     assert response.status == 200
     answer = app.last_response()
     assert answer.startswith("Something went wrong on our side") and "boom" not in answer
+
+
+async def test_requests_never_wait_for_slack_to_say_who_the_bot_is(slack: Any, make_harness: Any) -> None:
+    """auth.test rate-limited at start-up: commands are still acknowledged and carried out (Bolt's own
+    authorization would answer "Please install this app" and drop them)."""
+    slack.fail("auth.test", "ratelimited", status=429, retry_after=30, times=20)
+    app = await make_harness()
+    started = time.monotonic()
+    response = await app.command("declare P2 While auth.test is limited")
+    assert response.status == 200
+    assert time.monotonic() - started < 3
+    assert await count(app, Incident) == 1
+    assert not any("install" in text.lower() for text in app.slack.response_texts())

@@ -18,6 +18,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -101,6 +104,29 @@ async def close_web_client(client: AsyncWebClient) -> None:
     session = client.session
     if session is not None and not session.closed:
         await session.close()
+
+
+class _ResendUnlessPosted(AsyncConnectionErrorRetryHandler):
+    """Re-sends a call whose connection broke, except a post: Slack may have posted it already, and the
+    outbox's retry looks for it first (message metadata), which a blind re-send would not."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                               error: Exception | None = None) -> bool:
+        if request.url.rstrip("/").endswith("chat.postMessage"):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
+def delivery_client(client: AsyncWebClient) -> AsyncWebClient:
+    """The outbox's client: the same token and session, and no blind re-send of a post."""
+    outbox_client = AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                                   session=client.session)
+    outbox_client.retry_handlers = [
+        _ResendUnlessPosted(max_retry_count=handler.max_retry_count)
+        if isinstance(handler, AsyncConnectionErrorRetryHandler) else handler
+        for handler in client.retry_handlers
+    ]
+    return outbox_client
 
 
 def _retry_after(headers: Any) -> float | None:

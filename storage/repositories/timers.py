@@ -82,18 +82,18 @@ async def next_due(*, session: AsyncSession) -> datetime | None:
 
 
 async def claim_due(
-    *, session: AsyncSession, now: datetime, worker: str, lease_until: datetime, limit: int
+    *, session: AsyncSession, now: datetime, worker: str, lease_until: datetime, limit: int, expired: bool = True
 ) -> list[ScheduledJob]:
-    """Claim due jobs, and claimed jobs whose lease ran out, for `worker`.
+    """Claim due jobs, and (with `expired`) claimed jobs whose lease ran out, for `worker`.
 
     One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING per kind of row, so
     several processes on one PostgreSQL database never claim the same row; SQLite serialises writers.
     """
     claimed: list[ScheduledJob] = []
-    for state_filter in (
-        (ScheduledJob.state == PENDING, ScheduledJob.due_at <= now),
-        (ScheduledJob.state == CLAIMED, ScheduledJob.lease_until <= now),
-    ):
+    kinds = [(ScheduledJob.state == PENDING, ScheduledJob.due_at <= now)]
+    if expired:
+        kinds.append((ScheduledJob.state == CLAIMED, ScheduledJob.lease_until <= now))
+    for state_filter in kinds:
         room = limit - len(claimed)
         if room <= 0:
             break
