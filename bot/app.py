@@ -121,8 +121,9 @@ class Firebell:
         task.add_done_callback(self.services.background.discard)
 
     async def close(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+        scheduler, self.scheduler = self.scheduler, None  # closing twice is harmless
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if self.timer_loop is not None:
             await self.timer_loop.stop()
         await self.services.outbox.close()

@@ -41,7 +41,8 @@ def create_engine(url: str, *, timeout: float = 2.0) -> AsyncEngine:
         return engine
     statement_timeout = max(timeout * 2.5, 5.0)
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=timeout,
+        # Request workers, timer handlers and deliveries (8 each) fit without waiting on each other.
+        url, pool_size=16, max_overflow=14, pool_pre_ping=True, pool_timeout=timeout,
         connect_args={
             "timeout": timeout,  # establishing the connection
             "command_timeout": statement_timeout,  # a statement whose answer never comes (dropped packets)

@@ -120,3 +120,23 @@ async def test_the_handoff_summary_lists_every_open_incident(make_harness: Any) 
     assert len(summary) == 1
     listed = {n for n in range(1, 61) if f"#{n} " in summary[0]}
     assert listed == set(range(1, 61)), f"missing: {sorted(set(range(1, 61)) - listed)}"
+
+
+async def test_the_running_app_fires_timers_from_its_wakeup_loop_and_stops_it_on_close(app: Harness) -> None:
+    services = app.firebell.services
+    fired = asyncio.Event()
+
+    async def probe(firing: Any) -> str:
+        fired.set()
+        return "ok"
+
+    services.timers.on("probe", probe)
+    app.firebell.start_scheduler()
+    loop = app.firebell.timer_loop
+    assert loop is not None and loop.running
+    assert {job.id for job in app.firebell.scheduler.get_jobs()} == {"firebell-beat",  # type: ignore[union-attr]
+                                                                      "firebell-prune-requests"}
+    await services.timers.schedule("probe", app.clock.now())
+    await asyncio.wait_for(fired.wait(), 5)
+    await app.firebell.close()
+    assert not loop.running
