@@ -24,8 +24,6 @@ from storage.models import Delivery, Incident, TimelineEntry
 from storage.repositories.outbox import PENDING, SENDING
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/fb_bench"
-# Databases other people's test runs use: a benchmark never drops their schema.
-_NOT_SCRATCH = ("test", "fb_h")
 
 DATABASE_HELP = (
     "database to benchmark on (default: a fresh SQLite file in a new temporary directory). "
@@ -39,15 +37,16 @@ DATABASE_HELP = (
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100), linear interpolation between closest ranks (numpy's default)."""
+    """The q-th percentile (0..100), linear interpolation between closest ranks (numpy's default);
+    infinite once it reaches an infinite value."""
     if not values:
         return math.nan
     ordered = sorted(values)
     position = (len(ordered) - 1) * q / 100.0
     low = math.floor(position)
     high = math.ceil(position)
-    if low == high:
-        return ordered[low]
+    if low == high or math.isinf(ordered[high]):  # inf: "did not happen in time" (see timer_lateness)
+        return ordered[high]
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
@@ -80,10 +79,11 @@ def describe_url(url: str) -> str:
 
 
 def check_scratch(url: str) -> None:
-    """Refuse a PostgreSQL database that other people's test runs use (ours drops its schema)."""
+    """Refuse the PostgreSQL databases other people's test runs use, `test` and `fb_h*`: a benchmark drops
+    its database's schema."""
     parsed = make_url(url)
     name = parsed.database or ""
-    if parsed.get_backend_name() == "postgresql" and (name == "test" or name.startswith(_NOT_SCRATCH[1])):
+    if parsed.get_backend_name() == "postgresql" and (name == "test" or name.startswith("fb_h")):
         raise SystemExit(f"refusing to benchmark on {name!r}: use a scratch database such as fb_bench")
 
 

@@ -31,7 +31,7 @@ class Plan:
 
 
 QUICK = Plan(declares={1: 10, 20: 60})
-FULL = Plan(declares={1: 20, 20: 150})
+FULL = Plan(declares={1: 10, 20: 100})
 
 
 async def measure(suite: Suite, app: Running, in_flight: int, total: int) -> dict[str, Any]:
@@ -54,7 +54,8 @@ async def measure(suite: Suite, app: Running, in_flight: int, total: int) -> dic
     feed = [effects.feed[key] - at for key, at in sent.items() if key in effects.feed]
     channel = [effects.channel[key] - at for key, at in sent.items() if key in effects.channel]
     return {"in_flight": in_flight, "declares": total, "feed_seconds": summarize(feed),
-            "channel_seconds": summarize(channel), "missing": len(missing), "ack_ms": batch_figures(batch)}
+            "channel_seconds": summarize(channel), "missing": len(missing), "told_failed": effects.told_failed,
+            "ack_ms": batch_figures(batch)}
 
 
 async def run(suite: Suite, *, quick: bool, repeats: int) -> dict[str, Any]:

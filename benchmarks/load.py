@@ -29,8 +29,8 @@ from tests.conftest import signed_headers, slash_command_body
 FORM = "application/x-www-form-urlencoded"
 KEY = re.compile(r"k[0-9a-f]{4}x[0-9]{6}")
 REQUEST_TIMEOUT = 30.0
-# Firebell acks 200 with this text when it could not record the request: nothing was done.
-_DATABASE_UNREACHABLE = Catalog("en")("error.database_unreachable")
+# Firebell answers this (in the ack, or on the response_url after it) when the database failed it.
+DATABASE_UNREACHABLE = str(Catalog("en")("error.database_unreachable"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Client:
                 content = await response.text()
             if response.status != 200:
                 error = f"HTTP {response.status}"
-            elif _DATABASE_UNREACHABLE in content:
+            elif DATABASE_UNREACHABLE in content:
                 error = "database unreachable"
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             error = type(exc).__name__

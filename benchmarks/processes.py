@@ -152,13 +152,8 @@ def _write_policy(workdir: Path) -> Path:
     return policy
 
 
-async def start_firebell(log_dir: Path, workdir: Path, slack: Service, database_url: str, *,
-                         attempts: int = 3, retry_after: float = 60.0) -> Service:
-    """`python -m bot run` against the fake Slack, ready when /healthz says the database answers.
-
-    Firebell's code may be in the middle of an edit when a benchmark starts it: a start that fails is
-    reported and tried again after `retry_after` seconds, `attempts` times in all.
-    """
+async def start_firebell(log_dir: Path, workdir: Path, slack: Service, database_url: str) -> Service:
+    """`python -m bot run` against the fake Slack, ready when /healthz says the database answers."""
     policy = _write_policy(workdir)
     port = free_port()
     env = {
@@ -174,14 +169,5 @@ async def start_firebell(log_dir: Path, workdir: Path, slack: Service, database_
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "json",
     }
-    for attempt in range(1, attempts + 1):
-        try:
-            return await _start("firebell", ["-m", "bot", "run"], env=env, cwd=workdir, log_dir=log_dir, port=port,
-                                ready_path="/healthz", timeout=90)
-        except StartFailed as failure:
-            if attempt == attempts:
-                raise
-            print(f"  firebell did not start (attempt {attempt}/{attempts}); retrying in {retry_after:g} s:\n"
-                  f"{failure}", flush=True)
-            await asyncio.sleep(retry_after)
-    raise AssertionError("unreachable")
+    return await _start("firebell", ["-m", "bot", "run"], env=env, cwd=workdir, log_dir=log_dir, port=port,
+                        ready_path="/healthz", timeout=90)

@@ -144,15 +144,16 @@ ACK_COLUMNS = [("requests", "d"), ("firebell.p50", ".1f"), ("firebell.p95", ".1f
                ("ratio.p95", ".2f"), ("ratio.p99", ".2f"), ("ratio.max", ".2f"), ("drain_seconds", ".1f")]
 EFFECT_COLUMNS = [("declares", "d"), ("feed_seconds.p50", ".3f"), ("feed_seconds.p95", ".3f"),
                   ("feed_seconds.p99", ".3f"), ("feed_seconds.max", ".3f"), ("channel_seconds.p50", ".3f"),
-                  ("channel_seconds.p99", ".3f"), ("missing", "d")]
+                  ("channel_seconds.p99", ".3f"), ("missing", "d"), ("told_failed", "d")]
 STEP_COLUMNS = [("ack_ms.per_second", ".0f"), ("ack_ms.p50", ".1f"), ("ack_ms.p99", ".1f"), ("ack_ms.max", ".1f"),
                 ("channel_seconds.p50", ".2f"), ("channel_seconds.p99", ".2f"), ("late", "d"),
-                ("incidents_not_created", "d")]
+                ("incidents_not_created", "d"), ("told_failed", "d")]
 TIMER_COLUMNS = [("posted", "d"), ("duplicate_posts", "d"), ("post_lateness_seconds.p50", ".2f"),
                  ("post_lateness_seconds.p95", ".2f"), ("post_lateness_seconds.p99", ".2f"),
                  ("post_lateness_seconds.max", ".2f"), ("fired_lateness_seconds.p50", ".2f"),
                  ("fired_lateness_seconds.p99", ".2f"), ("declares.ack_ms.p99", ".1f"),
-                 ("declares.channel_seconds.p50", ".2f"), ("declares.channel_seconds.p99", ".2f")]
+                 ("declares.channel_seconds.p50", ".2f"), ("declares.channel_seconds.p99", ".2f"),
+                 ("declares.told_failed", "d")]
 
 
 def report(results: dict[str, Any]) -> str:
@@ -174,7 +175,8 @@ def report(results: dict[str, Any]) -> str:
     if effects:
         sections.append("### 2. Declare → Slack, seconds (a declare is in flight until both effects arrived)\n\n"
                         + markdown(["DB", "in flight", "declares", "→ feed p50", "→ feed p95", "→ feed p99",
-                                    "→ feed max", "→ channel p50", "→ channel p99", "missing"], effects))
+                                    "→ feed max", "→ channel p50", "→ channel p99", "missing", "told failed"],
+                                   effects))
     ramps = ran("throughput")
     if ramps:
         steps = [row for db, f in ramps for row in table_rows(
@@ -187,7 +189,7 @@ def report(results: dict[str, Any]) -> str:
             for db, f in ramps)
         sections.append("### 3. Declares per second, stepped up (open loop)\n\n" + sustained + "\n\n" + markdown(
             ["DB", "offered /s", "answered /s", "ack p50 ms", "ack p99 ms", "ack max ms", "→ channel p50 s",
-             "→ channel p99 s", "late", "not created"], steps))
+             "→ channel p99 s", "late", "not created", "told failed"], steps))
     timers = ran("timers")
     if timers:
         first = timers[0][1]
@@ -195,7 +197,8 @@ def report(results: dict[str, Any]) -> str:
             f"### 4. Timer lateness, seconds ({first['timers']:,} reminders over {first['spread_seconds']:g} s, "
             f"{first['declares_per_second']:g} declares/s beside them)\n\n"
             + markdown(["DB", "timers", "posted", "dup", "post p50", "post p95", "post p99", "post max",
-                        "fired_at p50", "fired_at p99", "declare ack p99 ms", "→ channel p50", "→ channel p99"],
+                        "fired_at p50", "fired_at p99", "declare ack p99 ms", "→ channel p50", "→ channel p99",
+                        "told failed"],
                        [row for db, f in timers for row in table_rows(db, {(f["timers"],): f["runs"]}, TIMER_COLUMNS)]))
     memory_rows = [[db, f"{f['incidents']:,}", f"{f['timeline_entries']:,}",
                     " → ".join(f"{p['rss_mib']:.0f}" for p in f["curve"]),
@@ -209,17 +212,27 @@ def report(results: dict[str, Any]) -> str:
             memory_rows))
     processes = [[db, name, cell((run["rss_mib"].get("started"), run["rss_mib"].get("end")), ".0f").replace("·", "→"),
                   cell([run["cpu_seconds"]], ".0f"), f"{run['exit_status']} after {run['stop_seconds']:g} s",
-                  "; ".join(f"{k} ×{v}" for k, v in run["logged"].items()) or "nothing"]
+                  "; ".join(f"{k} ×{v}".replace("|", "\\|") for k, v in run["logged"].items()) or "nothing"]
                  for db, figures in dbs.items() for name, run in figures.get("processes", {}).items()]
     if processes:
         sections.append("### The `firebell run` processes: RSS in MiB (start → end), CPU seconds, exit status after "
                         "SIGTERM, what they logged (WARNING and up)\n\n"
                         + markdown(["DB", "process", "RSS", "CPU s", "exit", "logged"], processes))
+    machine_notes = [f"- {db}: load average {_loads(figures)}; CPU seconds of the helpers on the same cores: "
+                     + ", ".join(f"{name.replace('_', ' ')} {value:g}" for name, value in
+                                 figures.get("helpers_cpu_seconds", {}).items())
+                     for db, figures in dbs.items()]
+    sections.append("### The machine meanwhile\n\n" + "\n".join(machine_notes))
     errors = [f"- {db} {name}: {f['error']}" for db, figures in dbs.items() for name, f in figures.items()
               if isinstance(f, dict) and "error" in f]
     if errors:
         sections.append("### Benchmarks that could not run\n\n" + "\n".join(errors))
     return "\n\n".join(sections)
+
+
+def _loads(figures: dict[str, Any]) -> str:
+    start, end = figures.get("load_average_at_start"), figures.get("load_average_at_end")
+    return " → ".join(cell(loads[:1], ".2f") for loads in (start, end) if loads) + " (1 min, start → end)"
 
 
 # --- running -------------------------------------------------------------------------------------------
@@ -248,6 +261,7 @@ async def run_database(db: str, args: argparse.Namespace, chosen: list[str], wor
                                          else f" ({args.repeats}×)"), flush=True)
             figures[name] = await run_one(suite, name, args)
         figures["processes"] = suite.processes
+        figures["helpers_cpu_seconds"] = suite.cpu_seconds()
     figures["load_average_at_end"] = os.getloadavg()
     if db == "postgresql":
         figures["database_url"] = describe_url(normalise_database_url(args.pg_url))

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Backlog, reset_postgres
-from benchmarks.load import KEY, Client, Sample
-from benchmarks.processes import FEED_CHANNEL, Service, start_bare_bolt, start_fake_slack, start_firebell
+from benchmarks.load import DATABASE_UNREACHABLE, KEY, Client, Sample
+from benchmarks.processes import FEED_CHANNEL, Service, StartFailed, start_bare_bolt, start_fake_slack, start_firebell
 from bot.settings import normalise_database_url
 
 QUIET_SECONDS = 0.5  # no Slack call for this long, nothing owed: Firebell's background work is done
+GIVE_UP_SECONDS = 5.0
 STOP_SECONDS = 30.0  # after SIGTERM, then SIGKILL
+START_ATTEMPTS = 3
+RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ def logged_problems(log_path: Path) -> dict[str, int]:
             continue
         with contextlib.suppress(ValueError):
             entry = json.loads(line)
-            counts[f"{entry.get('level', '?')}: {entry.get('event', '?')}"] += 1
+            event = str(entry.get("event", "?")).splitlines()[0][:120]  # one line: it lands in a table cell
+            counts[f"{entry.get('level', '?')}: {event}"] += 1
     return dict(counts.most_common())
 
 
@@ -80,6 +84,7 @@ class Suite:
         # Per Firebell process started: RSS, CPU seconds, how it stopped, what it logged.
         self.processes: dict[str, dict[str, Any]] = {}
         self._stack = contextlib.AsyncExitStack()
+        self._cpu_at_start = time.process_time()
 
     async def __aenter__(self) -> Suite:
         self.slack = await start_fake_slack(self.logs, validate_blocks=self.validate_blocks)
@@ -104,8 +109,7 @@ class Suite:
     async def firebell(self, benchmark: str) -> AsyncIterator[Running]:
         """A fresh Firebell on a fresh database, against a fake Slack that has forgotten everything."""
         await self.slack_call("POST", "/bench/reset")
-        url = await self.new_database()
-        service = await start_firebell(self.logs, self.workdir / benchmark, self.slack, url)
+        service, url = await self._start_firebell(benchmark)
         running = Running(benchmark, service, Backlog(url), url)
         running.note_rss("started")
         try:
@@ -121,6 +125,34 @@ class Suite:
             self.processes[benchmark] = {
                 "rss_mib": running.rss_mib, "cpu_seconds": cpu, "exit_status": status,
                 "stop_seconds": round(time.perf_counter() - stopping, 1), "logged": logged_problems(service.log_path)}
+
+    async def _start_firebell(self, benchmark: str) -> tuple[Service, str]:
+        """Started and answering a signed `/incident help`. Firebell's code may be in the middle of
+        someone's edit: a process that does not start or answer is reported, and after RETRY_SECONDS
+        tried again on a fresh database, START_ATTEMPTS times in all."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            url = await self.new_database()
+            try:
+                service = await start_firebell(self.logs, self.workdir / benchmark, self.slack, url)
+            except StartFailed as failure:
+                problem = str(failure)
+            else:
+                answer = await self.client.send(service.events_url, "help")
+                if answer.error is None:
+                    return service, url
+                await service.stop(STOP_SECONDS)
+                problem = f"firebell answered `/incident help` with {answer.error}:\n{service.log_tail()}"
+            if attempt == START_ATTEMPTS:
+                raise StartFailed(problem)
+            print(f"  {benchmark}: Firebell is not usable (attempt {attempt}/{START_ATTEMPTS}), trying again in "
+                  f"{RETRY_SECONDS:g} s:\n{problem}", flush=True)
+            await asyncio.sleep(RETRY_SECONDS)
+        raise AssertionError("unreachable")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far by the helpers, to judge how much of the machine Firebell had."""
+        return {"fake_slack": round(self.slack.cpu_seconds(), 1), "bare_bolt": round(self.bolt.cpu_seconds(), 1),
+                "load_generator": round(time.process_time() - self._cpu_at_start, 1)}
 
     # --- the fake Slack's log --------------------------------------------------------------------------
 
@@ -144,8 +176,9 @@ class Suite:
 
     async def settle(self, running: Running, *, timeout: float = 120.0) -> float:
         """Wait until Firebell is idle: every declare acked is an incident, no delivery is owed, and the
-        fake Slack has had no call for QUIET_SECONDS. Returns the seconds until its last call (inf after
-        `timeout`)."""
+        fake Slack has had no call for QUIET_SECONDS (a declare that failed after its ack never becomes
+        an incident: after GIVE_UP_SECONDS of quiet it is not waited for). Returns the seconds until the
+        last Slack call (inf after `timeout`)."""
         started = time.perf_counter()
         last_calls = -1
         quiet_since = time.perf_counter()
@@ -155,7 +188,7 @@ class Suite:
             if calls != last_calls:
                 last_calls, quiet_since = calls, now
             elif (now - quiet_since >= QUIET_SECONDS and await running.backlog.owed() == 0
-                  and await running.backlog.incidents() >= running.declared):
+                  and (now - quiet_since >= GIVE_UP_SECONDS or await running.backlog.incidents() >= running.declared)):
                 return quiet_since - started
             await asyncio.sleep(0.1)
         return float("inf")
@@ -178,6 +211,7 @@ class Effects:
         self.channel: dict[str, float] = {}
         self.feed: dict[str, float] = {}
         self.posts: list[Event] = []  # every other post (reminders, summaries in incident channels)
+        self.told_failed = 0  # response_url answers saying the database failed the request (after its ack)
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -203,6 +237,8 @@ class Effects:
                 self.feed.setdefault(found.group(), event.at)
             elif event.kind == "post":
                 self.posts.append(event)
+            elif event.kind == "respond" and DATABASE_UNREACHABLE in event.text:
+                self.told_failed += 1
         if events:
             self._changed.set()
             self._changed = asyncio.Event()

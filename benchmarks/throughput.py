@@ -41,7 +41,7 @@ class Plan:
 
 
 QUICK = Plan(rates=(10, 20, 40, 80, 160, 320, 640), step_seconds=2.5, drain_seconds=3.0)
-FULL = Plan(rates=(5, 10, 20, 40, 80, 160, 320, 640, 1280), step_seconds=4.0, drain_seconds=5.0)
+FULL = Plan(rates=(5, 10, 20, 40, 80, 160, 320, 640, 1280), step_seconds=3.0, drain_seconds=4.0)
 
 
 async def step(suite: Suite, app: Running, rate: float, plan: Plan, *, drain: bool) -> dict[str, Any]:
@@ -58,7 +58,7 @@ async def step(suite: Suite, app: Running, rate: float, plan: Plan, *, drain: bo
     late = sum(1 for key in sent if not effects.done(key))
     return {"rate": rate, "ack_ms": batch_figures(batch), "drain_seconds": drained, "owed_after_drain": owed,
             "incidents_not_created": behind, "channel_seconds": summarize(channel), "feed_seconds": summarize(feed),
-            "late": late}
+            "late": late, "told_failed": effects.told_failed}
 
 
 async def ramp(suite: Suite, plan: Plan, repeat: int) -> dict[str, Any]:
