@@ -263,6 +263,31 @@ async def test_a_page_whose_answer_was_lost_is_looked_up_not_sent_again(app: Har
     assert {p.status for p in await rows(app, Page)} == {"sent"}
 
 
+async def test_a_page_sent_before_its_record_failed_is_looked_up_not_sent_again(
+        app: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack took the DM, then saving its ts failed (the database): the retry looks before sending."""
+    from bot.slack.outbox import Steps
+
+    await app.command("declare P1 Record fails")
+    await app.tick(seconds=119)
+    original, failed = Steps.save, []
+
+    async def save_fails_once(self: Steps, **values: Any) -> None:
+        if "ts" in values and self.owed.kind == "page" and not failed:
+            failed.append(values)
+            raise TimeoutError("no turn to write to the database")
+        await original(self, **values)
+
+    monkeypatch.setattr(Steps, "save", save_fails_once)
+    await app.tick(seconds=1)  # tier 1: the DM is posted, recording it fails
+    assert failed, "the record failed after the post"
+    for _ in range(4):
+        await app.tick(seconds=30)
+    assert len(app.slack.dms_to("UONCALL1")) == 1
+    delivery = next(d for d in await rows(app, Delivery) if d.key == "page:job:1:UONCALL1:dm")
+    assert delivery.state == "sent"
+
+
 # --- 5. Permanent failures advance the tier, transient ones don't ------------------------------------------
 
 UNREACHABLE_TIER = """

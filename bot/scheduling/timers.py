@@ -91,7 +91,7 @@ class TimerService:
         lease: timedelta = timedelta(seconds=15),
         batch: int = 500,
         # Handlers of one tick running at once, each holding a pooled database connection while in a
-        # transaction: kept under the pool's size (PostgreSQL: 10), or every tick opens and closes overflow
+        # transaction: kept well under the pool's size (PostgreSQL: 16), or every tick opens and closes overflow
         # connections (measured: 16 transactions at once through a pool of 10 ran 4x slower than 8).
         concurrency: int = 8,
     ) -> None:

@@ -36,8 +36,15 @@ log = get_logger(__name__)
 
 # Errors after which Slack may hold the message although we saw no answer.
 _UNCERTAIN = frozenset({LEASE_EXPIRED, "connection_error"})
+# Errors of our own (the database, a bug) may come after Slack took the message, e.g. while saving its ts.
+_INTERNAL = "internal:"
 # Bugs and database trouble inside a handler are retried this often before the delivery is given up.
 MAX_INTERNAL_ATTEMPTS = 8
+
+
+def _uncertain(last_error: str | None) -> bool:
+    """Whether Slack may hold the message although the last attempt saw no answer from it."""
+    return last_error is not None and (last_error in _UNCERTAIN or last_error.startswith(_INTERNAL))
 
 
 class NotYet(Exception):
@@ -224,7 +231,7 @@ class Outbox:
         return [
             Owed(id=d.id, key=d.key, kind=d.kind, incident_id=d.incident_id, payload=dict(d.payload or {}),
                  progress=dict(d.progress or {}), attempts=d.attempts, revision=d.revision,
-                 created_at=d.created_at, uncertain=d.attempts > 1 and d.last_error in _UNCERTAIN)
+                 created_at=d.created_at, uncertain=d.attempts > 1 and _uncertain(d.last_error))
             for d in claimed
         ]
 
@@ -275,7 +282,7 @@ class Outbox:
         except Exception as exc:
             log.exception("delivery_crashed", key=owed.key, attempt=owed.attempts)
             if owed.attempts < MAX_INTERNAL_ATTEMPTS:
-                await self._retry(owed, backoff(owed.attempts), type(exc).__name__)
+                await self._retry(owed, backoff(owed.attempts), _INTERNAL + type(exc).__name__)
             else:
                 await self._fail(owed, kind, "internal_error")
             return
