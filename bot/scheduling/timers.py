@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.logging import get_logger
+from bot.scheduling.batch import ClaimedBatch
 from bot.scheduling.cron import next_fire
 from storage.db import unit_of_work
 from storage.models import ScheduledJob
@@ -214,7 +215,7 @@ class TimerService:
         batch runs, a companion task renews the claims still held every third of the lease and marks the
         fired jobs done in bulk, so a batch slower than the lease is not fired again elsewhere.
         """
-        batch = _Batch(self, [job.id for job in claimed])
+        batch = ClaimedBatch(self, [job.id for job in claimed])
         keeping = asyncio.ensure_future(batch.keep_claims())
         lanes: defaultdict[int | None, list[ScheduledJob]] = defaultdict(list)
         single: list[list[ScheduledJob]] = []
@@ -240,7 +241,7 @@ class TimerService:
             self._incidents = {}
         return self._limit[1]
 
-    async def _run_lane(self, incident_id: int | None, lane: list[ScheduledJob], batch: _Batch,
+    async def _run_lane(self, incident_id: int | None, lane: list[ScheduledJob], batch: ClaimedBatch,
                         limit: asyncio.Semaphore) -> None:
         if incident_id is None:
             await self._run_jobs(lane, batch, limit)
@@ -258,7 +259,7 @@ class TimerService:
             elif entry is not None:
                 self._incidents[incident_id] = (entry[0], entry[1] - 1)
 
-    async def _run_jobs(self, lane: list[ScheduledJob], batch: _Batch, limit: asyncio.Semaphore) -> None:
+    async def _run_jobs(self, lane: list[ScheduledJob], batch: ClaimedBatch, limit: asyncio.Semaphore) -> None:
         for job in lane:
             async with limit:
                 try:
@@ -324,7 +325,7 @@ class TimerService:
         finally:
             self._sleeping_until = None
 
-    async def _fire(self, job: ScheduledJob, batch: _Batch) -> None:
+    async def _fire(self, job: ScheduledJob, batch: ClaimedBatch) -> None:
         firing = Firing(
             id=job.id, kind=job.kind, due_at=job.due_at, payload=dict(job.payload or {}),
             incident_id=job.incident_id, attempts=job.attempts, lateness=self.clock.now() - job.due_at,
@@ -348,53 +349,6 @@ class TimerService:
             log.warning("timer_fired_late", kind=job.kind, job=job.id,
                         late_seconds=int(firing.lateness.total_seconds()))
         batch.finished(job.id, outcome)
-
-
-class _Batch:
-    """The claims of one tick: renewed while held, marked done in bulk once fired."""
-
-    def __init__(self, timers: TimerService, job_ids: list[int]) -> None:
-        self.timers = timers
-        self.held = set(job_ids)
-        self.outcomes: dict[int, tuple[str, str | None]] = {}
-        self.stop = asyncio.Event()
-
-    def finished(self, job_id: int, outcome: str, error: str | None = None) -> None:
-        self.held.discard(job_id)
-        self.outcomes[job_id] = (outcome, error)
-
-    def release(self, job_id: int) -> None:
-        self.held.discard(job_id)
-
-    async def flush(self) -> None:
-        """Mark the fired jobs done: one UPDATE per outcome. Forgotten only once committed."""
-        if not self.outcomes:
-            return
-        written = dict(self.outcomes)
-        grouped: defaultdict[tuple[str, str | None], list[int]] = defaultdict(list)
-        for job_id, result in written.items():
-            grouped[result].append(job_id)
-        timers = self.timers
-        async with timers.sessions.begin() as session:
-            for (outcome, error), ids in grouped.items():
-                await jobs.finish(ids, session=session, worker=timers.worker, outcome=outcome,
-                                  at=timers.clock.now(), error=error)
-        for job_id in written:
-            self.outcomes.pop(job_id, None)
-
-    async def keep_claims(self) -> None:
-        period = self.timers.lease.total_seconds() / 3
-        while not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), timeout=period)
-                return
-            try:
-                await self.flush()
-                async with self.timers.sessions.begin() as session:
-                    await jobs.renew(list(self.held), session=session, worker=self.timers.worker,
-                                     lease_until=self.timers.clock.now() + self.timers.lease)
-            except Exception:
-                log.exception("timer_lease_renewal_failed", held=len(self.held))
 
 
 _ALARMS = "firebell.timers.alarms"
