@@ -21,7 +21,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from benchmarks.fake_slack_server import serve
-from tests.fake_slack import BOT_TOKEN
+from bot.slack.standin import BOT_TOKEN
 
 
 def bare_bolt_app(signing_secret: str, api_url: str | None) -> web.Application:

@@ -2,7 +2,7 @@
 
     python -m benchmarks.fake_slack_server --port 8100 [--validate-blocks] [--keep-messages 20000]
 
-`BenchSlack` is `tests.fake_slack.FakeSlack` made fit for long runs: it keeps the last
+`BenchSlack` is `bot.slack.standin.FakeSlack` made fit for long runs: it keeps the last
 --keep-messages messages (enough for the live summaries being edited), the last 1,000 calls and no
 response_url payloads, and by default does not validate Block Kit (real Slack does that on its own
 machines, not on the two cores Firebell is measured on; --validate-blocks turns it back on).
@@ -29,7 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_slack import BlockKitError, FakeSlack, validate_blocks
+from bot.slack.standin import BlockKitError, FakeSlack, validate_blocks
 
 TEXT_KEPT = 200  # characters of a message's text kept in its event
 

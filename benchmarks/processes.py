@@ -19,8 +19,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.slack.standin import BOT_TOKEN
 from tests.conftest import SIGNING_SECRET, TEST_POLICY
-from tests.fake_slack import BOT_TOKEN
 
 REPO = Path(__file__).resolve().parents[1]
 FEED_CHANNEL = "CFEED"

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.app import Firebell, create_app
 from bot.policy.loader import parse_policy
 from bot.settings import load_settings, normalise_database_url
-from tests.fake_slack import BOT_TOKEN, FakeSlack
+from bot.slack.standin import BOT_TOKEN, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"

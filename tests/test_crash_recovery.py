@@ -15,8 +15,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.slack.standin import BOT_TOKEN, FakeSlack
 from tests.conftest import SIGNING_SECRET, signed_headers, slash_command_body
-from tests.fake_slack import BOT_TOKEN, FakeSlack
 from tests.test_process import free_port
 
 CRASH_POLICY = """

@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestServer
 from bot.app import create_app
 from bot.logging import configure_logging, get_logger
 from bot.settings import SettingsError, load_settings
+from bot.slack.standin import BOT_TOKEN
 from tests.conftest import SIGNING_SECRET, Harness
-from tests.fake_slack import BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.slack.standin import BOT_TOKEN, FakeSlack
 from tests.conftest import SIGNING_SECRET, TEST_POLICY, signed_headers, slash_command_body
-from tests.fake_slack import BOT_TOKEN, FakeSlack
 
 
 def free_port() -> int:

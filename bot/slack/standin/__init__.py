@@ -1,0 +1,5 @@
+"""A local stand-in for Slack's Web API: the test suite, the benchmarks and `firebell demo` share it."""
+
+from bot.slack.standin.api import BOT_TOKEN, BOT_USER, BlockKitError, FakeSlack, validate_blocks
+
+__all__ = ["BOT_TOKEN", "BOT_USER", "BlockKitError", "FakeSlack", "validate_blocks"]
