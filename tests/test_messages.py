@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import Catalog
-from bot.i18n.en import EN
-from bot.i18n.ko import KO
+from bot.i18n import CATALOGS, Catalog
 from bot.slack.blocks import format_duration
 from bot.slack.text import Mrkdwn, escape, user_mention
+
+EN = CATALOGS["en"]
+KO = CATALOGS["ko"]
 
 ROOT = Path(__file__).resolve().parents[1]
 

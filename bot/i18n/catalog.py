@@ -10,13 +10,31 @@ broadcast wherever a catalog text is shown. Texts for plain_text fields (headers
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from bot.i18n.en import EN
 from bot.i18n.ko import KO
 from bot.slack.text import Mrkdwn, escape
 
-CATALOGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
+# Domains with many texts keep them in their own module of this package, each with an `EN` and a `KO`
+# dict; the core texts are `en.py` and `ko.py`. A key defined twice is a bug, so merging raises.
+PARTS: tuple[str, ...] = ()
+
+
+def _merged() -> dict[str, dict[str, str]]:
+    catalogs = {"en": dict(EN), "ko": dict(KO)}
+    for name in PARTS:
+        part = importlib.import_module(f"bot.i18n.{name}")
+        for locale, texts in (("en", part.EN), ("ko", part.KO)):
+            twice = set(texts) & set(catalogs[locale])
+            if twice:
+                raise ValueError(f"bot.i18n.{name} redefines {sorted(twice)}")
+            catalogs[locale].update(texts)
+    return catalogs
+
+
+CATALOGS: dict[str, dict[str, str]] = _merged()
 
 
 def _safe(value: Any) -> Any:
