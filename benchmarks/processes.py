@@ -165,6 +165,9 @@ async def start_firebell(log_dir: Path, workdir: Path, slack: Service, database_
         "DATABASE_URL": database_url,
         "FIREBELL_POLICY": str(policy),
         "FIREBELL_FEED_CHANNEL": FEED_CHANNEL,
+        # Firebell's own capacity: the fake Slack has no rate limits, so Firebell's pacing to Slack's
+        # published limits (bot/slack/pace.py) is off; with it on, Slack's limits are what is measured.
+        "FIREBELL_SLACK_PACE": os.environ.get("BENCH_SLACK_PACE", "0"),
         "FIREBELL_PID_FILE": str(workdir / "firebell.pid"),
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "json",

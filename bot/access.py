@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.errors import PermissionDenied, SlackCallFailed
@@ -25,6 +26,8 @@ class AccessControl:
         self.directory = directory
         self.cache_seconds = cache_seconds
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        # Called with (permission, user) before a refusal (the audit log's `denied`).
+        self.on_denied: Callable[[str, str], Awaitable[None]] | None = None
 
     async def _members(self, group_id: str) -> frozenset[str]:
         cached = self._groups.get(group_id)
@@ -50,6 +53,8 @@ class AccessControl:
 
     async def require(self, action: str, user_id: str) -> None:
         if not await self.allowed(action, user_id):
+            if self.on_denied is not None:
+                await self.on_denied(action, user_id)
             principals: list[str] = getattr(self.policy.policy.permissions, action)
             who = Mrkdwn(", ").join(group_mention(p) if p.startswith("S") else user_mention(p) for p in principals)
             raise PermissionDenied("error.permission_denied", permission=action, allowed=who)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.access import AccessControl
+from bot.alerts.service import AlertService
+from bot.audit import AuditLog
 from bot.checklists.service import ChecklistService
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
@@ -25,11 +27,14 @@ from bot.incidents.flows import IncidentFlows
 from bot.incidents.service import IncidentService
 from bot.logging import get_logger
 from bot.maintenance.service import MaintenanceService
+from bot.metrics import MetricsReader
 from bot.oncall.service import OnCallService
 from bot.policy.loader import PolicyError, PolicyHolder, load_policy
 from bot.policy.schema import Policy
+from bot.postmortems.wiring import build_followups
 from bot.reminders.service import ReminderService
 from bot.requests import PRUNE_EVERY, RequestMemory
+from bot.runtime import Runtime
 from bot.scheduling.timers import TimerService
 from bot.scheduling.wakeup import TimerLoop
 from bot.services import Services
@@ -38,6 +43,7 @@ from bot.slack import deliveries
 from bot.slack.client import SlackNotifier, build_web_client, close_web_client, delivery_client
 from bot.slack.identity import BotIdentity
 from bot.slack.outbox import Outbox
+from bot.slack.pace import SlackPace
 from storage.db import create_engine, create_session_factory, ping, upgrade_database
 
 log = get_logger(__name__)
@@ -54,6 +60,7 @@ class Firebell:
     identity: BotIdentity
     scheduler: AsyncIOScheduler | None = None
     timer_loop: TimerLoop | None = None
+    runtime: Runtime = field(default_factory=Runtime)
 
     async def prepare(self, *, migrate: bool = True) -> None:
         """Bring the schema up to date and forget old request ids (then hourly: add_periodic_jobs)."""
@@ -62,6 +69,8 @@ class Firebell:
         await self.services.requests.forget_old()
         await self.services.ensure_schedules()
         self._in_background(self.identity.learn())
+        if self.services.alerts is not None:
+            self.services.alerts.kick()  # alerts stored before a crash and not processed yet
 
     async def tick(self) -> int:
         """Fire one batch of due timers, then kick the outbox; errors are logged, never raised. Returns
@@ -79,6 +88,8 @@ class Firebell:
         """APScheduler's beat, the safety net: deliveries whose retry fell due, and the wake-up loop
         started again should it ever have stopped."""
         self.services.outbox.kick()
+        if self.services.alerts is not None:
+            self.services.alerts.kick()  # alerts whose processor died, or whose retry fell due
         if self.timer_loop is not None and not self.timer_loop.running:
             log.error("timer_loop_restarted")
             self.timer_loop.start()
@@ -126,6 +137,8 @@ class Firebell:
             scheduler.shutdown(wait=False)
         if self.timer_loop is not None:
             await self.timer_loop.stop()
+        if self.services.alerts is not None:
+            await self.services.alerts.close()
         await self.services.outbox.close()
         tasks = list(self.services.background)
         for task in tasks:
@@ -141,14 +154,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     """Build the app. An invalid policy file raises PolicyError before anything starts."""
     # Imported here so bot/ services never depend on the handler layer at import time.
     from handlers import register_all
+    from handlers.alerts import alert_routes
     from handlers.http import build_web_app
 
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url, timeout=settings.firebell_db_timeout_seconds)
     sessions = create_session_factory(engine, timeout=settings.firebell_db_timeout_seconds)
     catalog = Catalog(settings.firebell_locale)
-    holder = PolicyHolder(policy or load_policy(settings.firebell_policy), settings.firebell_policy)
-    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    holder = PolicyHolder(policy or load_policy(settings.firebell_policy, settings.firebell_locale),
+                          settings.firebell_policy, settings.firebell_locale)
+    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url,
+                              pace=SlackPace(settings.firebell_slack_pace))
     notifier = SlackNotifier(client)
     timers = TimerService(sessions, clock)
     # Deliveries share the client's session: a few quick retries in place (Retry-After honoured), never a
@@ -156,6 +172,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     outbox = Outbox(sessions, clock, SlackNotifier(delivery_client(client)), worker=timers.worker)
     deliveries.register(outbox)
     access = AccessControl(holder, notifier)
+    access.on_denied = AuditLog(sessions, clock).denied
     deps = Deps(sessions=sessions, clock=clock, policy=holder, timers=timers, notifier=notifier, catalog=catalog,
                 access=access, outbox=outbox)
     incidents = IncidentService(deps)
@@ -163,6 +180,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
     reminders = ReminderService(deps)
     feed_channel = settings.firebell_feed_channel or holder.policy.channels.feed
     maintenance = MaintenanceService(deps, fallback_channel=feed_channel)
+    checklists.fallback_channel = reminders.fallback_channel = feed_channel  # channels.ops unset: the feed
     oncall = OnCallService(deps, checklists=checklists)
     escalation = EscalationService(deps, incidents=incidents, oncall=oncall)
     flows = IncidentFlows(
@@ -197,6 +215,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         reminders=reminders,
         maintenance=maintenance,
     )
+    services.followups = build_followups(deps, flows, oncall)
+    services.alerts = AlertService(deps, flows=flows, maintenance=maintenance, worker=timers.worker)
     identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
     bolt = AsyncApp(
         client=client,
@@ -206,5 +226,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, policy: Policy
         name="firebell",
     )
     register_all(bolt, services)
-    web_app = build_web_app(bolt, settings.slack_signing_secret.get_secret_value(), lambda: ping(engine))
-    return Firebell(settings=settings, engine=engine, services=services, bolt=bolt, web=web_app, identity=identity)
+    runtime = Runtime()
+    web_app = build_web_app(bolt, settings.slack_signing_secret.get_secret_value(), lambda: ping(engine),
+                            metrics=MetricsReader(sessions, clock).render, health=runtime.health,
+                            accepting=lambda: runtime.accepting)
+    web_app.router.add_routes(alert_routes(services.alerts))  # POST /alerts/{source}, beside /slack/events
+    return Firebell(settings=settings, engine=engine, services=services, bolt=bolt, web=web_app, identity=identity,
+                    runtime=runtime)

@@ -14,9 +14,23 @@ from aiohttp import web
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.app import Firebell, create_app
+from bot.firstrun import (
+    EnvOnly,
+    env_locale,
+    listening_line,
+    log_format,
+    quiet_bolt_startup,
+    startup_warning,
+    token_gate,
+)
 from bot.logging import configure_logging, get_logger
+from bot.ops_cli import add_audit_parser, audit_command, reload_through_database
 from bot.policy.loader import PolicyError, load_policy
+from bot.policy.references import first_run_warnings
 from bot.policy.summary import summarise
+from bot.process import run_until_signalled, start_replica
+from bot.reports.cli import add_parsers as add_report_parsers
+from bot.reports.cli import run as run_reports
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import create_engine, upgrade_database
 
@@ -32,12 +46,17 @@ async def serve(settings: Settings) -> None:
     await site.start()
     socket_handler = None
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+        from bot.slack.socket_mode import SocketModeLink
 
         assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(firebell.bolt, settings.slack_app_token.get_secret_value())
-        await socket_handler.connect_async()
+        # Connects in the background and keeps reconnecting with backoff; /healthz says whether it is connected.
+        socket_handler = SocketModeLink(firebell.bolt, settings.slack_app_token.get_secret_value(), firebell.runtime)
+        socket_handler.start()
     firebell.start_scheduler()
+    gaps = startup_warning(firebell.services.policy.policy)
+    if gaps:
+        log.warning(gaps)
+    log.info(listening_line(settings))
     log.info(
         "firebell_started",
         mode="socket" if settings.socket_mode else "http",
@@ -45,21 +64,8 @@ async def serve(settings: Settings) -> None:
         database=settings.database_url.split("://", 1)[0],
         locale=settings.firebell_locale,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGHUP, firebell.reload_policy)
-    try:
-        await stop.wait()
-    finally:
-        log.info("firebell_stopping")
-        if socket_handler is not None:
-            await socket_handler.close_async()
-        await runner.cleanup()
-        await firebell.close()
+    # SIGHUP reloads the policy for every replica; SIGTERM drains and gives back claims (bot/process.py).
+    await run_until_signalled(firebell, runner, await start_replica(firebell), socket_handler)
 
 
 async def upgrade(database_url: str) -> None:
@@ -71,12 +77,10 @@ async def upgrade(database_url: str) -> None:
 
 
 def _database_url_only() -> str:
-    """`db upgrade` needs only DATABASE_URL, not the Slack tokens."""
-    import os
+    """`db upgrade` needs only DATABASE_URL (environment, then .env), not the Slack tokens."""
+    from bot.settings import normalise_database_url
 
-    from bot.settings import DEFAULT_DATABASE_URL, normalise_database_url
-
-    return normalise_database_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    return normalise_database_url(EnvOnly().database_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,19 +94,28 @@ def build_parser() -> argparse.ArgumentParser:
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_sub.add_parser("check", help="validate a policy file")
     check.add_argument("file", nargs="?", help="policy YAML (default: the shipped policy)")
-    policy_sub.add_parser("reload", help="tell the running bot (its pid file) to reload its policy")
+    policy_sub.add_parser("reload", help="reload the policy on every replica (through the pid file's process, "
+                                        "else through the database)")
+    add_audit_parser(sub)
+    sub.add_parser("doctor", help="check the settings, the token, the channels and the policy's ids against Slack")
+    from bot.demo.command import add_demo_parser
+
+    add_demo_parser(sub)
+    add_report_parsers(sub)  # report, export postmortem (bot/reports/cli.py)
     return parser
 
 
 def policy_check(path: str | None) -> int:
     try:
-        policy = load_policy(path)
+        policy = load_policy(path, env_locale())
     except PolicyError as error:
         print(f"{error.source}: invalid policy", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     print(summarise(policy))
+    for warning in first_run_warnings(policy):
+        print(f"warning: {warning}")
     return 0
 
 
@@ -119,14 +132,39 @@ def policy_reload() -> int:
         pid = int(pid_path.read_text().strip())
         os.kill(pid, signal.SIGHUP)
     except (OSError, ValueError) as error:
-        print(f"firebell: no running bot found through {pid_path}: {error}", file=sys.stderr)
-        return 1
+        # No process here to ask (a container, another host): record the policy for every replica directly.
+        print(f"firebell: no running bot found through {pid_path} ({error}); recording it in the database",
+              file=sys.stderr)
+        return reload_through_database(_database_url_only())
     print(f"asked process {pid} to reload its policy (it logs the outcome)")
     return 0
 
 
+def doctor() -> int:
+    from bot.doctor import diagnose, report
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"FAIL  settings: {error}")
+        return 1
+    text, code = report(asyncio.run(diagnose(settings)))
+    print(text)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (code := run_reports(args)) is not None:
+        return code
+    if args.command == "demo":
+        from bot.demo.command import run_demo
+
+        return run_demo(args)
+    if args.command == "doctor":
+        return doctor()
+    if args.command == "audit":
+        return audit_command(_database_url_only(), args)
     if args.command == "policy":
         return policy_check(args.file) if args.policy_command == "check" else policy_reload()
     if args.command == "run":
@@ -136,13 +174,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"firebell: {error}", file=sys.stderr)
             return 2
         try:
-            load_policy(settings.firebell_policy)
+            load_policy(settings.firebell_policy, settings.firebell_locale)
         except PolicyError as error:
             print(f"firebell: invalid policy {error.source}", file=sys.stderr)
             for problem in error.problems:
                 print(f"  {problem}", file=sys.stderr)
             return 2
-        configure_logging(settings.log_level, settings.log_format)
+        stop = token_gate(settings)
+        if stop is not None:
+            return stop
+        configure_logging(settings.log_level, log_format(settings))
+        quiet_bolt_startup()
         # The pid file lets `firebell policy reload` find this process.
         pid_file = Path(settings.firebell_pid_file)
         with contextlib.suppress(OSError):

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts.service import AlertService
 from bot.checklists.service import ChecklistService
 from bot.clock import Clock
 from bot.escalation.service import EscalationService
@@ -21,12 +22,14 @@ from bot.logging import get_logger
 from bot.maintenance.service import MaintenanceService
 from bot.oncall.service import OnCallService
 from bot.policy.loader import PolicyHolder
+from bot.postmortems.wiring import Followups
 from bot.reminders.service import ReminderService
 from bot.requests import RequestMemory
 from bot.scheduling.timers import TimerService
 from bot.settings import Settings
 from bot.slack.client import SlackNotifier
 from bot.slack.outbox import Outbox
+from bot.work import WorkSlots
 
 log = get_logger(__name__)
 
@@ -58,9 +61,13 @@ class Services:
     reminders: ReminderService
     maintenance: MaintenanceService
 
+    # Monitoring alerts (bot/alerts/): set by the app factory once the incident flows exist.
+    alerts: AlertService | None = None
+    # Post-mortems, action items, reports and the App Home (bot/postmortems/wiring.py).
+    followups: Followups | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     # Post-ack work in flight at once; the rest waits its turn (the acks never do).
-    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORKERS))
+    work_slots: WorkSlots = field(default_factory=lambda: WorkSlots(WORKERS))
     # Listeners still doing post-ack work; tests wait for zero, shutdown could too.
     inflight: int = 0
 
@@ -70,7 +77,8 @@ class Services:
         One failing part is logged and does not keep the others (or start-up) from going ahead.
         """
         for part in (self.oncall.ensure_handoff_timers, self.checklists.ensure_schedules,
-                     self.reminders.ensure_schedules, self.maintenance.ensure_schedules):
+                     self.reminders.ensure_schedules, self.maintenance.ensure_schedules,
+                     *((self.followups.reports.ensure_schedules,) if self.followups else ())):
             try:
                 await part()
             except Exception:

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # "the database is unreachable": short, so every answer still comes within Slack's 3 seconds.
     firebell_db_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     firebell_pid_file: str = "./firebell.pid"
+    # Slack's pace (bot/slack/pace.py): 1 = Slack's published limits, 0 = off, 10 = ten times faster.
+    firebell_slack_pace: float = Field(default=1.0, ge=0, le=1000)
+    # On SIGTERM: how long in-flight requests and deliveries may take before their claims are released.
+    firebell_shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from bot.aliases import help_text
 from bot.errors import FirebellError, SlackCallFailed, UsageError, is_database_trouble
 from bot.i18n import Catalog
 from bot.logging import get_logger
+from bot.metrics import count_request
 from bot.slack.blocks import text_blocks
 from bot.slack.client import ReplyTarget
 
@@ -46,6 +48,7 @@ def finish_log(context: Any, outcome: str, **fields: Any) -> None:
     started = context.get("request_started")
     latency_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
     log.info("request_handled", outcome=outcome, latency_ms=latency_ms, **fields)
+    count_request(outcome)
 
 
 class Repeated(Exception):
@@ -74,7 +77,7 @@ async def answering(context: Any, reply: ReplyTarget) -> AsyncIterator[None]:
     outcome = "ok"
     services.inflight += 1
     try:
-        async with services.work_slots:
+        async with services.work_slots.slot():
             yield
     except Repeated:
         outcome = "repeated"
@@ -132,7 +135,7 @@ async def answer_text_command(
         finish_log(context, "rejected")
         return
     if isinstance(parsed, help_type):
-        await ack(response_type="ephemeral", text=t(usage_key))
+        await ack(response_type="ephemeral", text=help_text(t, usage_key))  # with the Korean words
         finish_log(context, "ok")
         return
     await ack()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.aliases import help_text
 from bot.errors import UsageError
 from bot.escalation.render import status_message
 from bot.incidents.commands import (
@@ -27,6 +28,8 @@ from bot.incidents.commands import (
     Show,
     Transition,
 )
+from bot.incidents.guide import severity_guide
+from bot.incidents.listing import PAGE_SIZE
 from bot.incidents.modals import declare_modal
 from bot.incidents.render import (
     declare_accepted,
@@ -38,6 +41,7 @@ from bot.incidents.render import (
 from bot.slack.blocks import text_blocks
 from bot.slack.client import ReplyTarget
 from handlers.answering import answering, bind_incident, finish_log, once, render_error, reply_target
+from handlers.followups import run_followup
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -53,7 +57,8 @@ async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any)
         finish_log(context, "rejected")
         return
     if isinstance(parsed, Help):
-        await ack(response_type="ephemeral", text=t("usage.incident"))
+        guide = severity_guide(t, services.parser.severities)  # what each level means (the policy's words)
+        await ack(response_type="ephemeral", text="\n\n".join(filter(None, [help_text(t, "usage.incident"), guide])))
         finish_log(context, "ok")
         return
     if isinstance(parsed, Declare):
@@ -64,8 +69,10 @@ async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any)
         await ack()
     reply = reply_target(command)
     async with answering(context, reply):
-        if not isinstance(parsed, Show | ListIncidents):
-            await once(context)  # only what changes something needs a Slack retry recognised
+        # Only what changes something needs a Slack retry recognised; a declare is recognised by the
+        # request key its incident row carries (unique), so it needs no separate write.
+        if not isinstance(parsed, Show | ListIncidents | Declare):
+            await once(context)
         await run_command(services, parsed, command, reply, context.get("request_key"))
 
 
@@ -76,9 +83,12 @@ async def run_command(
     actor = command["user_id"]
     channel_id = command.get("channel_id")
     parsed = await incidents.interpret(parsed, channel_id)
+    if await run_followup(services, parsed, command, reply):
+        return  # post-mortems, action items, reports (handlers/followups.py)
     match parsed:
         case Declare(severity=severity, title=title):
-            await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key)
+            await flows.declare(title=title, severity=severity, actor=actor, reply=reply, request_key=request_key,
+                                incident_type=parsed.incident_type)
         case OpenDeclareForm():
             metadata = json.dumps({"channel": channel_id})
             view = declare_modal(t, services.severities, initial_commander=actor, private_metadata=metadata)
@@ -128,9 +138,12 @@ async def run_command(
             bind_incident(incident.id)
             text = timeline_text(t, incident.id, await incidents.timeline(incident.id))
             await services.notifier.tell(reply, text[:3000], text_blocks(text))
-        case ListIncidents(include_closed=include_closed):
-            found = await incidents.list(include_closed=include_closed)
-            text = incident_list_text(t, services.severities, found, include_closed=include_closed)
+        case ListIncidents(include_closed=include_closed, filters=filters):
+            found = await incidents.list(include_closed=include_closed, viewer=actor, filters=filters,
+                                         limit=PAGE_SIZE + 1)  # one more: is there a next page?
+            text = incident_list_text(t, services.severities, found[:PAGE_SIZE], include_closed=include_closed)
+            if len(found) > PAGE_SIZE:
+                text += "\n" + t("list.next_page", page=filters.page + 1)
             await services.notifier.tell(reply, text[:3000], text_blocks(text))
         case Help():
             await services.notifier.tell(reply, t("usage.incident"))

@@ -21,8 +21,11 @@ async def on_app_home_opened(event: dict[str, Any], context: Any) -> None:
     user = event["user"]
     async with answering(context, ReplyTarget(user_id=user)):
         await once(context)
-        incidents = await services.incidents.list(include_closed=False, limit=40)
-        view = home_view(services.catalog, services.severities, incidents)
+        if services.followups is not None:  # the full Home: incidents, on call, my items, the latest report
+            view = await services.followups.home.view(user)
+        else:
+            incidents = await services.incidents.list(include_closed=False, limit=40)
+            view = home_view(services.catalog, services.severities, incidents)
         await services.notifier.publish_home(user, view)
 
 

@@ -38,7 +38,9 @@ async def run_maintenance(services: Services, parsed: MaintenanceCommand, comman
             await maintenance.cancel(window_id, actor)
             return t("maintenance.done_cancel", id=window_id)
         case MaintenanceList():
-            return window_list_text(t, await maintenance.upcoming(), maintenance.is_active)
+            windows = await maintenance.upcoming()
+            notes = await maintenance.notes_for([window.id for window in windows])
+            return window_list_text(t, windows, maintenance.is_active, notes)
     return t("usage.maintenance")
 
 

@@ -4,6 +4,7 @@ touches the database: a Slack retry is recognised after the ack (handlers/answer
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -59,5 +60,7 @@ def register(app: AsyncApp, services: Services) -> None:
         context["request_started"] = time.perf_counter()
         context["request_key"] = request_key(body)
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_type=kind, request_name=name, user=user)
+        team = (body.get("team") or {}).get("id") if isinstance(body.get("team"), dict) else body.get("team_id")
+        structlog.contextvars.bind_contextvars(request_type=kind, request_name=name, user=user, team=team,
+                                               request_id=context["request_key"] or uuid.uuid4().hex[:12])
         return await next()

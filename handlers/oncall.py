@@ -9,6 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.oncall.commands import (
     AddOverride,
+    CoverRequest,
     ListOverrides,
     MyShifts,
     OnCallCommand,
@@ -27,7 +28,9 @@ from bot.oncall.render import (
     swap_text,
     who_is_on_text,
 )
-from handlers.answering import answer_text_command
+from bot.slack import ids
+from bot.slack.client import ReplyTarget
+from handlers.answering import answer_text_command, answering, once
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -57,8 +60,23 @@ async def run_oncall(services: Services, parsed: OnCallCommand, command: dict[st
             return overrides_text(t, name, await oncall.list_overrides(name))
         case Swap(rotation=name, first=first, second=second):
             return swap_text(t, name, await oncall.swap(name, first, second, actor))
+        case CoverRequest():
+            return await oncall.cover.ask(parsed, actor, command.get("channel_id"))
     return t("usage.oncall")
+
+
+async def on_cover_take(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
+    """"I'll take it": the first member of the rotation to press it gets the override."""
+    services: Services = context["services"]
+    await ack()
+    user = body["user"]["id"]
+    async with answering(context, ReplyTarget(user_id=user, response_url=body.get("response_url"))):
+        await once(context)
+        channel = (body.get("channel") or {}).get("id")
+        text = await services.oncall.cover.take(str(body["actions"][0].get("value", "")), user, channel)
+        await services.notifier.tell(ReplyTarget(user_id=user, response_url=body.get("response_url")), text)
 
 
 def register(app: AsyncApp) -> None:
     app.command("/oncall")(oncall_command)
+    app.action(ids.ONCALL_COVER_TAKE)(on_cover_take)

@@ -23,6 +23,8 @@ class Incident(Base):
     title: Mapped[str] = mapped_column(String(200))
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), index=True)
+    # The policy's incident_types key (bot/policy/types.py); None is the default type. Migration 0009.
+    incident_type: Mapped[str | None] = mapped_column(String(32))
     service: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     declared_by: Mapped[str] = mapped_column(String(32))
@@ -271,3 +273,6 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
+import storage.alerts_models  # noqa: E402  (alert intake tables, same Base)
+import storage.audit_models  # noqa: E402  (audit log, policy loads; same Base)
+import storage.postmortems_models  # noqa: E402,F401  (post-mortems, action items, reports; same Base)

@@ -314,6 +314,8 @@ async def make_harness(database_url: str, slack: FakeSlack) -> AsyncIterator[App
             "database_url": database_url,
             "firebell_feed_channel": feed,
             "firebell_locale": locale,
+            # Slack's pace is tested on its own (tests/test_slack_pace.py); elsewhere bursts go unpaced.
+            "firebell_slack_pace": 0,
             "_env_file": None,
         }
         settings = load_settings(**{**values, **overrides})

@@ -76,11 +76,13 @@ def quick_retries_in_place(app: Harness) -> None:
     services = app.firebell.services
     clients = {id(c): c for c in (services.client, getattr(services.outbox.notifier, "client", None)) if c}
     for client in clients.values():
-        for handler in client.retry_handlers:
+        # The client may wrap its handlers (to count retries); the waits are the inner handlers'.
+        handlers = [getattr(h, "inner", h) for h in client.retry_handlers]
+        for handler in handlers:
             handler.interval_calculator = FixedValueRetryIntervalCalculator(0.0)
         client.retry_handlers = [
             _RateLimitRetryNow(max_retry_count=h.max_retry_count) if isinstance(h, AsyncRateLimitErrorRetryHandler)
-            else h for h in client.retry_handlers]
+            else h for h in handlers]
 
 
 def texts_in(app: Harness, channel: str, needle: str) -> list[str]:
@@ -265,20 +267,22 @@ async def test_a_page_whose_answer_was_lost_is_looked_up_not_sent_again(app: Har
 
 async def test_a_page_sent_before_its_record_failed_is_looked_up_not_sent_again(
         app: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Slack took the DM, then saving its ts failed (the database): the retry looks before sending."""
-    from bot.slack.outbox import Steps
+    """Slack took the DM, then settling it with its ts failed (the database): the retry looks before sending."""
+    from storage.repositories import outbox as delivery_rows
 
     await app.command("declare P1 Record fails")
     await app.tick(seconds=119)
-    original, failed = Steps.save, []
+    original, failed = delivery_rows.settle_sent, []
 
-    async def save_fails_once(self: Steps, **values: Any) -> None:
-        if "ts" in values and self.owed.kind == "page" and not failed:
-            failed.append(values)
-            raise TimeoutError("no turn to write to the database")
-        await original(self, **values)
+    async def settle_fails_once(delivery_id: int, **kwargs: Any) -> bool:
+        if "ts" in (kwargs.get("progress") or {}) and not failed:
+            row = await kwargs["session"].get(Delivery, delivery_id)
+            if row is not None and row.kind == "page":
+                failed.append(kwargs["progress"])
+                raise TimeoutError("no turn to write to the database")
+        return await original(delivery_id, **kwargs)
 
-    monkeypatch.setattr(Steps, "save", save_fails_once)
+    monkeypatch.setattr(delivery_rows, "settle_sent", settle_fails_once)
     await app.tick(seconds=1)  # tier 1: the DM is posted, recording it fails
     assert failed, "the record failed after the post"
     for _ in range(4):

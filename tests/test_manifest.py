@@ -36,11 +36,14 @@ EXPECTED_BOT_SCOPES = {
     "chat:write",
     "channels:manage",
     "channels:join",
+    "groups:write",
+    "reactions:read",
     "usergroups:read",
     "usergroups:write",
     "channels:history",
     "im:history",
     "im:write",
+    "files:write",  # post-mortem documents and report charts (issue 12)
 }
 
 

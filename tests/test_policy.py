@@ -36,7 +36,8 @@ def test_shipped_policy_encodes_the_seeds() -> None:
     assert (p0.broadcast.value, p1.broadcast.value, policy.severity("P2").broadcast.value) == (  # type: ignore[union-attr]
         "channel", "here", "none")
     major = policy.escalation_for("P1")
-    assert major is not None and major.tiers[0].wait == timedelta(minutes=30)  # 003: escalate after 30 min
+    # 003: escalate after 30 minutes: the tech lead is paged at minute 30 from the declaration, not 15 + 30.
+    assert major is not None and [t.at for t in major.tiers][:2] == [timedelta(minutes=15), timedelta(minutes=30)]
     assert [t.name for t in policy.escalation_policies["critical"].tiers] == ["L1 on-call", "L2 tech lead", "L3 CTO"]
     assert p0.notify_on_declare is not None
 

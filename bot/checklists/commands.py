@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.aliases import canonical
 from bot.errors import UsageError
 from bot.slack.text import clip, unescape
 
@@ -41,7 +42,7 @@ def parse_checklist(text: str) -> ChecklistCommand:
     tokens = unescape(text or "").split()
     if not tokens:
         return ChecklistOverview()
-    head, rest = tokens[0].lower(), tokens[1:]
+    head, rest = canonical("checklist", tokens[0].lower()), tokens[1:]  # Korean words too: 시작, 상태…
     match head:
         case "help" | "도움말":
             return ChecklistHelp()

@@ -67,9 +67,9 @@ class ChecklistDeliveries:
         if ts is None and owed.uncertain:
             ts = await notifier.find_delivered(channel, owed.key)
             if ts is not None:
-                await steps.save(ts=ts)
+                steps.note(ts=ts)
         if ts is None:
-            await steps.save(ts=await notifier.post(channel, text, blocks, delivery_key=owed.key))
+            steps.note(ts=await notifier.post(channel, text, blocks, delivery_key=owed.key))
             return
         await notifier.edit_message(channel, ts, text, blocks)
 

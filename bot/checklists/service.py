@@ -15,11 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists.deliveries import ChecklistDeliveries
+from bot.checklists.phases import PhaseTimers
 from bot.checklists.render import completed_text, open_run_lines, overdue_owner_text, overdue_text
 from bot.checklists.views import RunView, load_view, load_views
 from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound
+from bot.incidents.types import checklist_for, targets
 from bot.logging import get_logger
+from bot.policy.calendar import next_business_fire
 from bot.policy.schema import ChecklistTemplate
 from bot.scheduling.timers import Firing
 from bot.slack.text import escape
@@ -54,16 +57,21 @@ class Overview:
 
 
 class ChecklistService(DomainService):
+    # Where scheduled runs go when neither the schedule nor channels.ops names a channel: the feed, so the
+    # shipped policy works before channels.ops is set (set by bot/app.py).
+    fallback_channel: str | None = None
+
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
         self.deliveries = ChecklistDeliveries(self.outbox, self.t)
+        self.phases = PhaseTimers(self.sessions, self.timers, self.deliveries, self.t)
         self.timers.on(CHECKLIST_RUN, self.fire_scheduled_run)
         self.timers.on(CHECKLIST_DUE, self.fire_due)
 
     def channel_for(self, template: ChecklistTemplate) -> str | None:
         if template.schedule is None:
             return None
-        return template.schedule.channel or self.policy.policy.channels.ops
+        return template.schedule.channel or self.policy.policy.channels.ops or self.fallback_channel
 
     def template(self, name: str) -> ChecklistTemplate:
         templates = self.policy.policy.checklists
@@ -118,7 +126,8 @@ class ChecklistService(DomainService):
                 holders = await self._role_holders(session, incident_id)
                 items = [{"text": item.text, "required": item.required,
                           "owner": holders.get(item.owner, item.owner) if item.owner else None}
-                         for item in template.items]
+                         | ({"phase": phase} if phase is not None else {})
+                         for item, phase in template.all_items()]
                 run = await repo.add_run(session=session, template=name, title=template.title, items=items,
                                          channel_id=channel_id, incident_id=incident_id, started_by=actor,
                                          started_at=now, due_at=due_at, occurrence_key=occurrence_key)
@@ -127,6 +136,7 @@ class ChecklistService(DomainService):
                     await self.timers.schedule(CHECKLIST_DUE, due_at, {"run": run.id},
                                                dedupe_key=_due_key(run.id), session=session)
                 await self.deliveries.owe_live(session, run)
+                await self.phases.schedule(session, run, template)
                 view = await self._view(session, run.id)
         except IntegrityError:
             if occurrence_key is None:
@@ -253,7 +263,7 @@ class ChecklistService(DomainService):
                 if template.schedule is None:
                     continue
                 if self.channel_for(template) is None:
-                    log.warning("checklist_schedule_without_channel", checklist=name,
+                    log.debug("checklist_schedule_without_channel", checklist=name,  # one start-up warning names it
                                 hint="set schedule.channel or channels.ops in the policy")
                     continue
                 if await self._schedule_next(session, name, template, now - timedelta(seconds=1)):
@@ -265,9 +275,15 @@ class ChecklistService(DomainService):
     ) -> bool:
         """The template's next scheduled run after `after`, once."""
         assert template.schedule is not None
-        zone = self.policy.policy.zone_or_default(template.schedule.timezone)
-        return await self.timers.schedule_cron(CHECKLIST_RUN, template.schedule.cron, zone, after,
-                                               {"template": name}, f"checklist:{name}", session=session)
+        policy = self.policy.policy
+        zone = policy.zone_or_default(template.schedule.timezone)
+        fire = next_business_fire(template.schedule.cron, zone, after, policy.work_calendar,
+                                  template.schedule.business_days)
+        if fire is None:
+            return False
+        job = await self.timers.schedule(CHECKLIST_RUN, fire, {"template": name},
+                                         dedupe_key=f"checklist:{name}:{fire.isoformat()}", session=session)
+        return job is not None
 
     async def fire_scheduled_run(self, firing: Firing) -> str:
         name = str(firing.payload.get("template", ""))
@@ -312,12 +328,12 @@ class ChecklistService(DomainService):
     async def attach_to_incident(self, incident: Incident, channel_id: str | None, actor: str) -> RunView | None:
         """The severity's checklist, due when the incident should be resolved; its role owners are the
         people holding those roles now."""
-        policy = self.policy.policy.severity(incident.severity)
-        if policy is None or policy.checklist is None:
+        name, goals = checklist_for(self.policy.policy, incident), targets(self.policy.policy, incident)
+        if name is None or goals is None:  # an incident type may bring its own playbook (security, DR)
             return None
-        return await self.start(policy.checklist, actor=actor, channel_id=channel_id, incident_id=incident.id,
-                                due_at=incident.declared_at + policy.resolve_within,
-                                occurrence_key=f"incident:{incident.id}:{policy.checklist}")
+        return await self.start(name, actor=actor, channel_id=channel_id, incident_id=incident.id,
+                                due_at=incident.declared_at + goals.resolve_within,
+                                occurrence_key=f"incident:{incident.id}:{name}")
 
     async def _role_holders(self, session: AsyncSession, incident_id: int | None) -> dict[str, str]:
         """Role name → the person holding it now (the first, when several share a role)."""

@@ -30,6 +30,7 @@ from bot.escalation.render import (
     paged_post,
     render_reason,
 )
+from bot.escalation.webhooks import PAGE_WEBHOOK, WebhookSender
 from bot.i18n import Catalog
 from bot.incidents.keys import setup_key
 from bot.incidents.service import IncidentService
@@ -66,6 +67,8 @@ class TierPlan:
     unreachable: list[tuple[str, str]] = field(default_factory=list)
     # User groups Slack could not list just now (429, 5xx): listed, and their members paged, when delivered.
     groups: list[str] = field(default_factory=list)
+    # Outbound HTTP pages by webhook name (bot/escalation/webhooks.py).
+    webhooks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,12 +94,16 @@ class Pager:
         outbox.on(PAGE_GROUP, self._list_group, on_sent=self._group_listed, on_failed=self._page_failed)
         outbox.on(PAGE_FAILURES, self._deliver_failures)
         outbox.on(PAGE_DELAYS, self._deliver_delays, on_sent=self._delays_told)
+        outbox.on(PAGE_WEBHOOK, WebhookSender(policy=policy, catalog=catalog, incident_of=self._incident_of,
+                                              reason_of=self._reason_of),
+                  on_sent=self._page_sent, on_failed=self._page_failed)
 
     # --- planning (no transaction) --------------------------------------------------------------------------
 
     async def plan(self, tier: dict[str, Any], name: str) -> TierPlan:
         plan = TierPlan(name=name, notify=set(tier.get("notify", ["dm", "mention"])),
-                        people=list(tier.get("users", [])), channels=list(tier.get("channels", [])))
+                        people=list(tier.get("users", [])), channels=list(tier.get("channels", [])),
+                        webhooks=list(tier.get("webhooks", [])))
         # A rotation resolves to whoever is on call at paging time, overrides included.
         for rotation in tier.get("rotations", []):
             person = await self.oncall.who(rotation)
@@ -140,6 +147,7 @@ class Pager:
         targets += [(f"{key}:{channel}:channel", channel, "channel") for channel in plan.channels]
         if "mention" in plan.notify and plan.mentions:
             targets.append((f"{key}:mention", "incident channel", "mention"))
+        targets += [(f"{key}:{hook}:webhook", hook, "webhook") for hook in plan.webhooks]
         now = self.outbox.clock.now()
         for page_key, target, via in targets:
             page_id = await pages.claim_page(page_key, session=session, incident_id=incident.id, purpose=purpose,
@@ -149,8 +157,8 @@ class Pager:
                 continue  # owed by an earlier run of this firing
             payload = {**common, "page_id": page_id, "target": target, "via": via,
                        **({"mentions": plan.mentions} if via == "mention" else {})}
-            delivery = await self.outbox.owe(session, f"page:{page_key}", PAGE, payload, incident_id=incident.id,
-                                             kick=kick)
+            delivery = await self.outbox.owe(session, f"page:{page_key}", PAGE_WEBHOOK if via == "webhook" else PAGE,
+                                             payload, incident_id=incident.id, kick=kick)
             report.owed[delivery] = target
         for group in plan.groups if "dm" in plan.notify else []:
             page_key = f"{key}:{group}:group"
@@ -229,6 +237,17 @@ class Pager:
             owed_post = {"channel": incident.channel_id,
                          "text": paged_post(self.t, payload["tier_name"], " ".join(payload["mentions"]), reason)}
         await self._post(replace(owed, payload=owed_post), steps)
+
+    async def _incident_of(self, owed: Owed) -> Incident:
+        assert owed.incident_id is not None
+        async with self.outbox.sessions() as session:
+            incident = await incident_rows.get_incident(owed.incident_id, session=session)
+        if incident is None:
+            raise SlackCallFailed("webhook", "incident_gone")
+        return incident
+
+    async def _reason_of(self, incident: Incident, payload: dict[str, Any]) -> str:
+        return str(render_reason(self.t, self.policy.severities, incident, payload["reason"]))
 
     async def _wait_for_channel(self, incident: Incident) -> None:
         """A mention waits for the incident channel while its set-up is still owed."""

@@ -40,6 +40,11 @@ def page_reason(t: Catalog, severity: Severity | None, payload: dict[str, Any], 
     if payload.get("reason") == "manual":
         text = payload.get("text") or t("page.reason.no_reason")
         return t("page.reason.manual", user=actor or payload.get("actor", ""), reason=text)
+    if payload.get("reason") == "tier_time":
+        after = int(payload.get("after_seconds", 0))
+        if after == 0:
+            return t("page.reason.tier_at_declare")
+        return t("page.reason.tier_time", after=format_duration(t, timedelta(seconds=after)))
     target = format_duration(t, severity.ack_within) if severity else "?"
     return t("page.reason.ack_timeout", target=target)
 

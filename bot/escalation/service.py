@@ -100,10 +100,15 @@ class EscalationService(DomainService):
         if tier_index >= len((incident.escalation_snapshot or {}).get("tiers", [])):
             return "skipped_no_tier"
         plan = await self._plan_tier(incident, tier_index)
+        round_index = int(firing.payload.get("round", 0))
+        at_seconds = (incident.escalation_snapshot or {})["tiers"][tier_index].get("at_seconds")
+        reason: dict[str, Any] = {"reason": "ack_timeout"}
+        if at_seconds is not None and round_index == 0:  # a tier time from the declaration ("L2 at 30m")
+            reason = {"reason": "tier_time", "after_seconds": int(at_seconds)}
         async with self.sessions.begin() as session:
             await self._owe_tier_and_plan_next(
-                session, incident, plan, tier_index, int(firing.payload.get("round", 0)), key=f"job:{firing.id}",
-                reason={"reason": "ack_timeout"}, late_by=firing.lateness if firing.late else None, kick=True)
+                session, incident, plan, tier_index, round_index, key=f"job:{firing.id}",
+                reason=reason, late_by=firing.lateness if firing.late else None, kick=True)
         # The outbox delivers the pages once this commits; the firing does not wait for Slack.
         return "paged"
 

@@ -19,7 +19,7 @@ from bot.slack.text import Mrkdwn, escape
 
 # Domains with many texts keep them in their own module of this package, each with an `EN` and a `KO`
 # dict; the core texts are `en.py` and `ko.py`. A key defined twice is a bug, so merging raises.
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = ("manuals", "alerts", "postmortems", "reports", "firstrun")
 
 
 def _merged() -> dict[str, dict[str, str]]:

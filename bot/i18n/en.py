@@ -30,7 +30,8 @@ EN: dict[str, str] = {
     "usage.resolve": "Usage: `/incident resolve [number] [summary]`",
     "usage.reopen": "Usage: `/incident reopen [number]`",
     "usage.status": "Usage: `/incident status [number]`",
-    "usage.list": "Usage: `/incident list [open|all]`",
+    "usage.list": ("Usage: `/incident list [open|all|<status>] [P1] [service:api] [type:security] "
+                   "[from:2026-03-01] [to:2026-03-31] [text:words] [page:2]`"),
     "usage.timeline": "Usage: `/incident timeline [number]`",
     # --- errors ------------------------------------------------------------------------------
     "error.unknown_subcommand": "I don't know `{subcommand}`.",
@@ -44,7 +45,8 @@ EN: dict[str, str] = {
     "error.missing_mention": "Say who: mention the person with `@`.",
     "error.unknown_role": "`{value}` is not a role. Use one of {allowed}.",
     "error.missing_update_text": "The update needs some text.",
-    "error.bad_list_filter": "`{value}` is not a filter. Use `open` or `all`.",
+    "error.bad_list_filter": ("`{value}` is not a filter. Use `open`, `all`, a status, a severity, `service:`, "
+                              "`type:`, `from:YYYY-MM-DD`, `to:YYYY-MM-DD`, `text:` or `page:`."),
     "error.invalid_transition": "Incident #{number} is {status}; it cannot be {action} now.",
     "error.same_severity": "Incident #{number} is already {severity}.",
     "error.already_has_role": "<@{user}> is already {role} of incident #{number}.",
@@ -127,7 +129,7 @@ EN: dict[str, str] = {
     "post.resolve": ":white_check_mark: <@{user}> resolved the incident.",
     "post.resolve_summary": ":white_check_mark: <@{user}> resolved the incident: {summary}",
     "post.reopen": ":rotating_light: <@{user}> reopened the incident.",
-    "post.postmortem": "Post-mortem due within 48 hours: {due}.",
+    "post.postmortem": "Post-mortem due {due}: its draft is uploaded in this channel.",
     # --- modals ---------------------------------------------------------------------------------
     "modal.declare.title": "Declare an incident",
     "modal.declare.submit": "Declare",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.aliases import canonical, option
+from bot.aliases import role as korean_role
 from bot.errors import UsageError
+from bot.incidents.listing import ListFilters, parse_list
 from bot.incidents.roles import Role
 from bot.incidents.severity import SeverityTable
 from bot.policy.loader import PolicyHolder
@@ -36,6 +39,7 @@ class Declare:
     severity: str
     title: str
     clipped: bool = False
+    incident_type: str | None = None  # `type:security`: one of the policy's incident_types
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ class Show:
 @dataclass(frozen=True)
 class ListIncidents:
     include_closed: bool
+    # status, severity, service, type, dates, words and page (bot/incidents/listing.py)
+    filters: ListFilters = field(default_factory=ListFilters, compare=False)
 
 
 Command = (
@@ -178,7 +184,7 @@ class CommandParser:
         if not text:
             return Help()
         head, _, rest = text.partition(" ")
-        subcommand = head.lower()
+        subcommand = canonical("incident", head.lower())  # Korean words too: 인지, 해결, 목록…
         rest = rest.strip()
         tokens = rest.split()
         match subcommand:
@@ -200,7 +206,7 @@ class CommandParser:
                 reason = " ".join(remaining).strip() or None
                 return Escalate(number, clip(reason, 500) if reason else None, _bare(tokens, number))
             case "remind":
-                if tokens and tokens[0].lower() == "cancel":
+                if tokens and option(tokens[0].lower()) == "cancel":
                     number = parse_number(tokens[1]) if len(tokens) == 2 else None
                     if number is None:
                         raise UsageError("error.bad_number_generic", "usage.remind",
@@ -229,15 +235,22 @@ class CommandParser:
             case "assign":
                 return self._assign(tokens)
             case "list":
-                if len(tokens) > 1 or (tokens and tokens[0].lower() not in ("open", "all")):
-                    raise UsageError("error.bad_list_filter", "usage.list", value=" ".join(tokens))
-                return ListIncidents(include_closed=bool(tokens) and tokens[0].lower() == "all")
+                filters = parse_list(tokens)
+                return ListIncidents(include_closed=filters.include_closed, filters=filters)
+            case "postmortem" | "action" | "actions" | "report":
+                # Issue 12's subcommands parse in their own domain (imported here: it imports this module).
+                from bot.postmortems.commands import parse_followup
+
+                return parse_followup(subcommand, tokens)  # type: ignore[return-value]
             case _:
                 raise UsageError("error.unknown_subcommand", "usage.incident", subcommand=clip(head, 40))
 
     def _declare(self, rest: str) -> Declare | OpenDeclareForm:
         if not rest:
             return OpenDeclareForm()
+        incident_type, rest = self._take_type(rest)
+        if not rest:
+            raise UsageError("error.missing_title", "usage.declare")
         first, _, remainder = rest.partition(" ")
         severity_id = self.severities.default.id
         title = rest
@@ -247,7 +260,19 @@ class CommandParser:
         if not title:
             raise UsageError("error.missing_title", "usage.declare")
         clipped_title = clip(title, TITLE_LIMIT)
-        return Declare(severity_id, clipped_title, clipped=clipped_title != title)
+        return Declare(severity_id, clipped_title, clipped=clipped_title != title, incident_type=incident_type)
+
+    def _take_type(self, rest: str) -> tuple[str | None, str]:
+        """A leading `type:security` (or `유형:security`): the incident's type, which the policy must define."""
+        first, _, remainder = rest.partition(" ")
+        if not first.lower().startswith(("type:", "유형:")):
+            return None, rest
+        name = first.split(":", 1)[1].lower()
+        known = self.policy.policy.incident_types
+        if name not in known:
+            raise UsageError("error.unknown_incident_type", "usage.declare", value=clip(name, 40),
+                             known=", ".join(sorted(known)) or "—")
+        return name, remainder.strip()
 
     def _only_number(self, tokens: list[str], usage: str) -> int | None:
         if not tokens:
@@ -265,9 +290,11 @@ class CommandParser:
         if user_id is None:
             raise UsageError("error.bad_mention", "usage.assign", value=clip(remaining[0], 40))
         role = Role.RESPONDER
+        if len(remaining) > 2 and korean_role("".join(remaining[1:])) in {r.value for r in Role}:
+            remaining = [remaining[0], "".join(remaining[1:])]  # 대응 책임자, 인시던트 커맨더: two words
         if len(remaining) > 1:
             try:
-                role = Role(remaining[1].lower())
+                role = Role(korean_role(remaining[1].lower()))
             except ValueError:
                 raise UsageError(
                     "error.unknown_role",

@@ -3,11 +3,13 @@ and the status-update nudge. Written inside the same transaction as the change t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.incidents.types import targets
+from bot.policy.checks import start_index
 from bot.policy.schema import Policy, Tier
 from bot.scheduling.timers import TimerService
 from storage.models import Incident
@@ -26,17 +28,52 @@ def tier_data(tier: Tier) -> dict[str, Any]:
         "usergroups": list(tier.usergroups),
         "channels": list(tier.channels),
         "rotations": list(tier.rotations),
+        "webhooks": list(tier.webhooks),
         "notify": [n.value for n in tier.notify],
         "wait_seconds": int(tier.wait.total_seconds()),
     }
 
 
-def escalation_snapshot(policy: Policy, severity_id: str) -> dict[str, Any] | None:
-    """The chain as plain data, frozen onto the incident when escalation starts."""
-    chain = policy.escalation_for(severity_id)
-    if chain is None:
+def escalation_snapshot(policy: Policy, severity_id: str, chain_name: str | None = None) -> dict[str, Any] | None:
+    """The chain as plain data, frozen onto the incident when escalation starts: from the severity's start
+    tier on, and with tier times ("L2 at 30m") turned into the waits between them. `chain_name`: an
+    incident type's own escalation policy for this severity."""
+    chain = policy.escalation_policies.get(chain_name) if chain_name else policy.escalation_for(severity_id)
+    severity = policy.severity(severity_id)
+    if chain is None or severity is None:
         return None
-    return {"repeat": chain.repeat, "tiers": [tier_data(tier) for tier in chain.tiers]}
+    tiers = chain.tiers[start_index(chain, severity):]
+    data = [tier_data(tier) for tier in tiers]
+    for tier, entry in zip(tiers, data, strict=True):
+        if tier.at is not None:  # the page says it came at the policy's time, not after the ack target
+            entry["at_seconds"] = int(tier.at.total_seconds())
+    for tier, following, entry in zip(tiers, tiers[1:], data, strict=False):
+        if tier.at is not None and following.at is not None:
+            entry["wait_seconds"] = int((following.at - tier.at).total_seconds())
+    return {"repeat": chain.repeat, "tiers": data}
+
+
+def first_page_after(policy: Policy, severity_id: str, chain_name: str | None = None,
+                     ack_within: timedelta | None = None) -> timedelta:
+    """How long after the start the first tier is paged: its `at`, else the acknowledge target."""
+    chain = policy.escalation_policies.get(chain_name) if chain_name else policy.escalation_for(severity_id)
+    severity = policy.severity(severity_id)
+    assert severity is not None
+    if chain is not None:
+        first = chain.tiers[start_index(chain, severity)]
+        if first.at is not None:
+            return first.at
+    return ack_within or severity.ack_within
+
+
+def paging_start(policy: Policy, severity_id: str, start: datetime) -> datetime:
+    """When the clock of pages starts: now, or for a severity that does not page outside working hours, the
+    start of the next working window."""
+    severity = policy.severity(severity_id)
+    calendar = policy.work_calendar
+    if severity is None or severity.pages_outside_hours or calendar is None:
+        return start
+    return calendar.next_open(start)
 
 
 async def schedule_deadlines(
@@ -51,14 +88,17 @@ async def schedule_deadlines(
 ) -> dict[str, Any] | None:
     """Schedule the severity's timers from `start`; returns the escalation snapshot to store."""
     severity = policy.severity(incident.severity)
-    if severity is None:
+    goals = targets(policy, incident)  # the severity's, with what the incident's type changes
+    if severity is None or goals is None:
         return None
-    snapshot = escalation_snapshot(policy, incident.severity)
+    snapshot = escalation_snapshot(policy, incident.severity, goals.escalation)
     key = f"incident:{incident.id}:{tag}"
     if escalate and snapshot is not None:
-        await timers.schedule(ESCALATE, start + severity.ack_within, {"tier": 0, "round": 0, "reason": "ack_timeout"},
+        first = paging_start(policy, incident.severity, start) + first_page_after(
+            policy, incident.severity, goals.escalation, goals.ack_within)
+        await timers.schedule(ESCALATE, first, {"tier": 0, "round": 0, "reason": "ack_timeout"},
                               incident_id=incident.id, dedupe_key=f"{key}:escalate", session=session)
-    await timers.schedule(RESOLVE_DEADLINE, start + severity.resolve_within, {},
+    await timers.schedule(RESOLVE_DEADLINE, start + goals.resolve_within, {},
                           incident_id=incident.id, dedupe_key=f"{key}:resolve", session=session)
     if severity.update_every is not None:
         await timers.schedule(UPDATE_NUDGE, start + severity.update_every, {},

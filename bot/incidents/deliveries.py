@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checklists.service import ChecklistService
 from bot.errors import SlackCallFailed
 from bot.i18n import Catalog
+from bot.incidents.archive import ChannelArchiver
 from bot.incidents.keys import feed_key, live_key, setup_key, topic_key
 from bot.incidents.render import feed_announcement, incident_summary, summary_text, topic_text, user_mentions
 from bot.incidents.service import IncidentService
+from bot.incidents.types import channel_name, is_private
 from bot.logging import get_logger
 from bot.policy.loader import PolicyHolder
 from bot.slack.deliveries import Poster
@@ -52,13 +54,16 @@ class IncidentDeliveries:
         self.t = catalog
         self.policy = policy
         self._post = Poster(outbox.notifier)
-        outbox.on(SETUP, self._setup, on_failed=self._failed)
+        outbox.on(SETUP, self._setup, on_sent=self._setup_done, on_failed=self._failed)
         outbox.on(FEED, self._feed, on_sent=self._feed_sent, on_failed=self._failed)
         outbox.on(LIVE, self._live, on_failed=self._failed)
         outbox.on(TOPIC, self._topic, on_failed=self._failed)
         outbox.on(ANNOUNCE, self._announce, on_failed=self._failed)
         outbox.on(INVITE, self._invite, on_failed=self._failed)
         outbox.on(CHECKLIST, self._checklist, on_failed=self._failed)
+        # Archiving resolved channels (and unarchiving on reopen): timers and an outbox kind of its own.
+        self.archiver = ChannelArchiver(outbox=outbox, timers=service.timers, sessions=service.sessions,
+                                        clock=service.clock, catalog=catalog)
 
     # --- owing (in the caller's transaction) -------------------------------------------------------------
 
@@ -138,7 +143,7 @@ class IncidentDeliveries:
                 if exc.transient:
                     later = exc  # this step comes back; the others go ahead now
                     return
-            await steps.save(**{name: True}, problems=problems)
+            steps.note(**{name: True}, problems=problems)
 
         await step("invited", "declare.invite_failed", lambda: self.notifier.invite(channel_id, people),
                    users=user_mentions(people))
@@ -156,19 +161,29 @@ class IncidentDeliveries:
                 await self.service.record_messages(incident.id, summary_ts=ts)
 
             await step("summary", "declare.summary_failed", post_summary)
-        await steps.save(problems=problems)
-        # The feed announcement went out before the channel existed: now it can link to it.
-        async with self.outbox.sessions.begin() as session:
-            await self.owe_refresh(session, incident, topic=False)
+        # Each step's result is written with the delivery (settled, or put back for the step that failed);
+        # a crash before that repeats steps that are safe to repeat (an invite, the topic) or are looked up
+        # (the summary's ts is on the incident, the channel too).
+        steps.note(problems=problems)
         if later is not None:
+            # The feed links to the channel now, not once the step that failed comes back.
+            async with self.outbox.sessions.begin() as session:
+                await self.owe_refresh(session, incident, topic=False)
             raise later
+
+    async def _setup_done(self, owed: Owed, session: AsyncSession, _result: dict[str, Any]) -> None:
+        # The feed announcement went out before the channel existed: now it can link to it.
+        assert owed.incident_id is not None
+        incident = await self.service.get(owed.incident_id, session=session)
+        await self.owe_refresh(session, incident, topic=False)
 
     async def _create_channel(self, incident: Incident) -> str:
         last: SlackCallFailed | None = None
+        policy = self.policy.policy  # an incident type may bring its own prefix and a private channel
         for attempt in range(MAX_NAME_ATTEMPTS):
-            name = incident_channel_name(incident.id, incident.title, attempt)
+            name = channel_name(policy, incident, incident_channel_name(incident.id, incident.title, attempt))
             try:
-                channel_id = await self.notifier.create_channel(name)
+                channel_id = await self.notifier.create_channel(name, private=is_private(policy, incident))
             except SlackCallFailed as exc:
                 last = exc
                 if exc.code == "name_taken":

@@ -10,6 +10,7 @@ one that may succeed later is told too, and the outbox keeps trying until Slack 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,7 @@ from bot.incidents.render import (
 from bot.incidents.roles import Role
 from bot.incidents.service import IncidentService
 from bot.incidents.severity import SeverityTable
+from bot.incidents.types import is_private
 from bot.logging import get_logger
 from bot.maintenance.service import MaintenanceService
 from bot.policy.loader import PolicyHolder
@@ -77,6 +79,8 @@ class IncidentFlows:
         self.checklists = checklists
         self.reminders = reminders
         self.maintenance = maintenance
+        # Owed in the resolution's transaction by other domains (the post-mortem draft): keys to deliver.
+        self.resolve_hooks: list[Callable[[AsyncSession, Incident, str], Awaitable[list[str]]]] = []
         self.slack = IncidentDeliveries(outbox=outbox, service=service, checklists=checklists, catalog=catalog,
                                         policy=policy)
 
@@ -127,6 +131,7 @@ class IncidentFlows:
         service: str | None = None,
         description: str | None = None,
         request_key: str | None = None,
+        incident_type: str | None = None,
     ) -> Incident | None:
         # Found before the transaction: the people told at once (groups expanded through Slack), and the
         # maintenance window the service may be in.
@@ -136,7 +141,9 @@ class IncidentFlows:
 
         async def effects(session: AsyncSession, incident: Incident) -> None:
             people = sorted({actor, incident.commander_id or actor})
-            keys.extend(await self.slack.owe_setup(session, incident, people, self.feed_channel))
+            # A private type (security) is not announced in the feed.
+            feed = None if is_private(self.policy.policy, incident) else self.feed_channel
+            keys.extend(await self.slack.owe_setup(session, incident, people, feed))
             report = await self.escalation.owe_declared(session, incident, plan, key=f"declare:{incident.id}")
             keys.extend(report.owed)
             # The severity's checklist (e.g. 003's P0 playbook) goes into the incident channel.
@@ -147,7 +154,7 @@ class IncidentFlows:
 
         incident, created = await self.service.declare(
             title=title, severity=severity, declared_by=actor, commander_id=commander_id, service=service,
-            description=description, request_key=request_key, effects=effects,
+            description=description, request_key=request_key, effects=effects, incident_type=incident_type,
         )
         if not created:
             log.info("declare_repeated", incident=incident.id)
@@ -209,11 +216,13 @@ class IncidentFlows:
             # Its checklist runs and reminders stop with it (the deadlines were cancelled by the service).
             await self.checklists.end_for_incident(incident.id, session=session)
             await self.reminders.cancel_for_incident(incident.id, session=session)
-            return []
+            return [key for hook in self.resolve_hooks for key in await hook(session, incident, actor)]
 
         return await self._change(
             number, reply, lambda fx: self.service.resolve(number, actor, summary, effects=fx),
-            lambda incident: resolve_notice(self.t, incident, actor, summary), topic=True, extra=end_incident_work)
+            lambda incident: resolve_notice(self.t, incident, actor, summary,
+                                            self.policy.policy.postmortems.due_for(incident.severity)),
+            topic=True, extra=end_incident_work)
 
     async def reopen(self, number: int, actor: str, reply: ReplyTarget) -> Incident:
         return await self._change(

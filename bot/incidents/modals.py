@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.i18n import Catalog
+from bot.incidents.guide import severity_guide_blocks
 from bot.incidents.severity import SeverityTable
 from bot.slack import ids
 from bot.slack.text import clip
@@ -39,7 +40,8 @@ def declare_modal(
     t: Catalog, severities: SeverityTable, *, initial_commander: str | None, private_metadata: str
 ) -> dict[str, Any]:
     options = [
-        Option(value=s.id, text=clip(t.plain("severity.option", id=s.id, name=s.name(t.locale)), 75))
+        Option(value=s.id, text=clip(t.plain("severity.option", id=s.id, name=s.name(t.locale)), 75),
+               description=clip(s.description(t.locale), 75) or None)
         for s in severities.ordered
     ]
     default = next(o for o in options if o.value == severities.default.id)
@@ -66,6 +68,7 @@ def declare_modal(
                     action_id=ids.DECLARE_SEVERITY_ACTION, options=options, initial_option=default
                 ),
             ),
+            *severity_guide_blocks(t, severities),
             InputBlock(
                 block_id=ids.DECLARE_SERVICE_BLOCK,
                 label=t("modal.declare.service_label"),

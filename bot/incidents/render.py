@@ -236,8 +236,8 @@ def home_view(t: Catalog, severities: SeverityTable, incidents: Sequence[Inciden
     return View(type="home", blocks=blocks).to_dict()
 
 
-def postmortem_due(t: Catalog, resolved_at: datetime) -> str:
-    return t("post.postmortem", due=date_token(resolved_at + timedelta(hours=48)))
+def postmortem_due(t: Catalog, resolved_at: datetime, within: timedelta = timedelta(hours=48)) -> str:
+    return t("post.postmortem", due=date_token(resolved_at + within))
 
 
 # --- what is said after a change ------------------------------------------------------------------
@@ -264,10 +264,12 @@ def transition_notice(t: Catalog, action: Action, number: int, actor: str) -> No
     return Notice(t(post_key, user=actor), t(done_key, number=number))
 
 
-def resolve_notice(t: Catalog, incident: Incident, actor: str, summary: str | None) -> Notice:
+def resolve_notice(t: Catalog, incident: Incident, actor: str, summary: str | None,
+                   postmortem_within: timedelta = timedelta(hours=48)) -> Notice:
     text = t("post.resolve_summary", user=actor, summary=escape(summary)) if summary else t("post.resolve", user=actor)
     assert incident.resolved_at is not None
-    return Notice(f"{text}\n{postmortem_due(t, incident.resolved_at)}", t("done.resolve", number=incident.id))
+    return Notice(f"{text}\n{postmortem_due(t, incident.resolved_at, postmortem_within)}",
+                  t("done.resolve", number=incident.id))
 
 
 def update_notice(t: Catalog, number: int, actor: str, text: str) -> Notice:

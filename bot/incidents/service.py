@@ -13,14 +13,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import audit
 from bot.deps import Deps, DomainService
 from bot.errors import InvalidTransition, NotFound, UsageError
+from bot.incidents.archive import schedule_archive, unarchive_on_reopen
 from bot.incidents.commands import Command, Escalate, PostUpdate, Resolve
 from bot.incidents.deadlines import ALL_KINDS, ESCALATE, schedule_deadlines
 from bot.incidents.lifecycle import OPEN_STATUSES, Action, Status, allowed_from, target_of
+from bot.incidents.listing import ListFilters, search
 from bot.incidents.roles import Role
 from bot.incidents.severity import SeverityTable
+from bot.incidents.types import is_private, visible_to
 from storage.models import Incident, IncidentRole, ScheduledJob, TimelineEntry
+from storage.repositories import incident_types as types_repo
 from storage.repositories import incidents as repo
 
 
@@ -121,10 +126,24 @@ class IncidentService(DomainService):
             pending = await self.timers.pending(number, session=session)
         return IncidentStatus(details, pending)
 
-    async def list(self, *, include_closed: bool, limit: int = 30) -> Sequence[Incident]:
+    async def list(self, *, include_closed: bool, limit: int = 30, viewer: str | None = None,
+                   filters: ListFilters | None = None) -> Sequence[Incident]:
+        """The latest incidents, filtered and a page at a time; private ones (a security type) only for the
+        people in them."""
         async with self.sessions() as session:
             statuses = None if include_closed else [s.value for s in OPEN_STATUSES]
-            return await repo.list_incidents(session=session, statuses=statuses, limit=limit)
+            if filters is not None and filters.statuses:
+                statuses = list(filters.statuses)
+            if filters is not None and (filters.narrowed or filters.page > 1):
+                found = await search(session, filters, statuses, self.policy.policy.zone, limit)
+            else:
+                found = await repo.list_incidents(session=session, statuses=statuses, limit=limit)
+            policy = self.policy.policy
+            private = [i.id for i in found if is_private(policy, i)]
+            if not private:
+                return found
+            members = await types_repo.people_in(private, session=session)
+        return [i for i in found if visible_to(policy, i, viewer, members.get(i.id, set()))]
 
     async def timeline(self, number: int) -> Sequence[TimelineEntry]:
         async with self.sessions() as session:
@@ -144,6 +163,7 @@ class IncidentService(DomainService):
         description: str | None = None,
         request_key: str | None = None,
         effects: Effects = _no_effects,
+        incident_type: str | None = None,
     ) -> tuple[Incident, bool]:
         """Record a new incident; returns (incident, created). A repeated request_key returns the first."""
         await self.access.require("declare", declared_by)
@@ -163,6 +183,7 @@ class IncidentService(DomainService):
             declared_at=now,
             request_key=request_key,
             version=1,
+            incident_type=incident_type,
         )
         try:
             async with self.sessions.begin() as session:
@@ -173,6 +194,8 @@ class IncidentService(DomainService):
                     incident.id, session=session, at=now, actor_id=declared_by, kind="declared",
                     data={"severity": severity, "title": title},
                 )
+                await audit.record(session, at=now, actor=declared_by, action="incident.declare",
+                                   incident_id=incident.id, after={"severity": severity, "status": incident.status})
                 # The incident and its deadlines commit together: no incident without its timers.
                 incident.escalation_snapshot = await schedule_deadlines(
                     self.timers, session, self.policy.policy, incident, start=now, tag="declare"
@@ -236,10 +259,16 @@ class IncidentService(DomainService):
                 raise InvalidTransition("error.invalid_transition", number=number, status=incident.status,
                                         action=action.value)
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind=kind, data=data or {})
+            await audit.record(session, at=now, actor=actor, action=f"incident.{action.value}", incident_id=number,
+                               before={"status": incident.status}, after={"status": values["status"]})
             if cancel:
                 await self.timers.cancel(number, cancel, session=session)
             await repo.reload_incident(incident, session=session)
+            if action is Action.RESOLVE:  # the channel is archived later (channels.archive_after)
+                await schedule_archive(self.timers, session, incident, now=now,
+                                       after=self.policy.policy.channels.archive_after)
             if action is Action.REOPEN:
+                await unarchive_on_reopen(self.timers, self.outbox, session, incident)
                 incident.escalation_snapshot = await schedule_deadlines(
                     self.timers, session, self.policy.policy, incident, start=now, tag=f"reopen:{incident.version}"
                 )
@@ -323,6 +352,8 @@ class IncidentService(DomainService):
             await repo.update_incident(number, session=session, values={"severity": severity})
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="severity",
                                     data={"old": old, "new": severity})
+            await audit.record(session, at=now, actor=actor, action="incident.severity", incident_id=number,
+                               before={"severity": old}, after={"severity": severity})
             # The new severity brings its own deadlines, counted from the declaration.
             await self.timers.cancel(number, ALL_KINDS, session=session)
             await repo.reload_incident(incident, session=session)
@@ -352,6 +383,8 @@ class IncidentService(DomainService):
                 raise InvalidTransition("error.already_has_role", number=number, user=user_id, role=role.value)
             await repo.add_timeline(number, session=session, at=now, actor_id=actor, kind="assigned",
                                     data={"target": user_id, "role": role.value})
+            await audit.record(session, at=now, actor=actor, action="incident.assign", incident_id=number,
+                               subject=role.value, after={"user": user_id, "role": role.value})
             await repo.reload_incident(incident, session=session)
             await effects(session, incident)
         return incident

@@ -22,9 +22,14 @@ class Severity:
     ack_within: timedelta
     resolve_within: timedelta
     broadcast: Broadcast
+    description_en: str = ""
+    description_ko: str = ""
 
     def name(self, locale: str) -> str:
         return self.name_ko if locale == "ko" else self.name_en
+
+    def description(self, locale: str) -> str:
+        return self.description_ko if locale == "ko" else self.description_en
 
 
 class SeverityTable:

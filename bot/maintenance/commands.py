@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.aliases import canonical
 from bot.errors import UsageError
 from bot.incidents.commands import parse_number
 from bot.policy.fields import parse_duration
@@ -20,6 +21,7 @@ class MaintenanceSchedule:
     duration: timedelta
     title: str
     services: tuple[str, ...]  # none: every service
+    kind: str | None = None  # `kind:security_patch`: one of the policy's maintenance.kinds
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def parse_maintenance(text: str) -> MaintenanceCommand:
     tokens = unescape(text or "").split()
     if not tokens or tokens[0].lower() in ("help", "도움말"):
         return MaintenanceHelp()
-    head, rest = tokens[0].lower(), tokens[1:]
+    head, rest = canonical("maintenance", tokens[0].lower()), tokens[1:]  # Korean words too: 예약, 취소…
     match head:
         case "list":
             return MaintenanceList()
@@ -67,6 +69,7 @@ def _parse_schedule(words: list[str]) -> MaintenanceSchedule:
     if len(rest) < 2:
         raise UsageError("error.maintenance_incomplete", "usage.maintenance_schedule")
     duration_text, rest = rest[0], rest[1:]
+    rest, kind = _split_kind(rest)
     title, services = _split_services(rest)
     if not title:
         raise UsageError("error.missing_title_maintenance", "usage.maintenance_schedule")
@@ -75,7 +78,15 @@ def _parse_schedule(words: list[str]) -> MaintenanceSchedule:
     except ValueError:
         raise UsageError("error.bad_duration", "usage.maintenance_schedule",
                          value=escape(duration_text[:40])) from None
-    return MaintenanceSchedule(start, duration, clip(title, TITLE_LIMIT), tuple(services))
+    return MaintenanceSchedule(start, duration, clip(title, TITLE_LIMIT), tuple(services), kind)
+
+
+def _split_kind(words: list[str]) -> tuple[list[str], str | None]:
+    """A `kind:security_patch` (or `종류:…`) word anywhere after the duration."""
+    kinds = [w for w in words if w.lower().startswith(("kind:", "종류:"))]
+    if not kinds:
+        return words, None
+    return [w for w in words if w not in kinds], kinds[-1].split(":", 1)[1] or None
 
 
 def _split_start(words: list[str]) -> tuple[str, list[str]]:

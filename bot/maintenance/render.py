@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.i18n import Catalog
 from bot.slack.blocks import format_duration
@@ -22,7 +22,8 @@ def window_text(t: Catalog, key: str, window: MaintenanceWindow, **extra: str) -
 
 
 def window_list_text(
-    t: Catalog, windows: Sequence[MaintenanceWindow], is_active: Callable[[MaintenanceWindow], bool]
+    t: Catalog, windows: Sequence[MaintenanceWindow], is_active: Callable[[MaintenanceWindow], bool],
+    notes: Mapping[int, str] | None = None,
 ) -> str:
     if not windows:
         return t("maintenance.list_none")
@@ -30,5 +31,6 @@ def window_list_text(
         t("maintenance.list_line", id=window.id, title=escape(window.title), start=date_token(window.starts_at),
           end=date_token(window.ends_at), services=services_text(t, window),
           active=t("maintenance.active_note") if is_active(window) else "")
+        + (f"\n{notes[window.id]}" if notes and window.id in notes else "")
         for window in windows
     ])

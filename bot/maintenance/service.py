@@ -7,7 +7,7 @@ that a timer firing runs in), keyed by the window and what is announced, so it i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, UsageError
 from bot.logging import get_logger
 from bot.maintenance.commands import MaintenanceSchedule
+from bot.maintenance.kinds import check_kind_notice, kind_title, notice_for
 from bot.maintenance.render import window_text
 from bot.policy.schema import RecurringWindow
 from bot.scheduling.cron import next_fire
@@ -44,6 +45,9 @@ class MaintenanceService(DomainService):
     def __init__(self, deps: Deps, *, fallback_channel: str | None) -> None:
         super().__init__(deps)
         self.fallback_channel = fallback_channel
+        # Notes on the alerts each window suppressed, by window id (plugged in by bot/alerts/service.py);
+        # shown in `/maintenance list` and in the window's end notice.
+        self.suppressed_notes: Callable[[Sequence[int]], Awaitable[dict[int, str]]] | None = None
         for kind in (NOTICE, START, END):
             self.timers.on(kind, self.fire_announcement)
         self.timers.on(RECURRING, self.fire_recurring)
@@ -72,9 +76,13 @@ class MaintenanceService(DomainService):
                              limit=format_duration(self.t, limit))
         if start <= self.clock.now():
             raise UsageError("error.time_in_past", "usage.maintenance_schedule", when=date_token(start))
+        title = command.title
+        if command.kind is not None:
+            title = check_kind_notice(self.t, self.policy.policy.maintenance, command.kind, start,
+                                      self.clock.now(), title)
         async with self.sessions.begin() as session:
-            window = await self._add_window(session, start=start, duration=command.duration, title=command.title,
-                                            services=list(command.services), actor=actor)
+            window = await self._add_window(session, start=start, duration=command.duration, title=title,
+                                            services=list(command.services), actor=actor, kind=command.kind)
         assert window is not None, "only a recurring occurrence can exist already"
         return window
 
@@ -88,6 +96,7 @@ class MaintenanceService(DomainService):
         services: list[str],
         actor: str | None,
         occurrence_key: str | None = None,
+        kind: str | None = None,
     ) -> MaintenanceWindow | None:
         """The window, its notice, start and end timers and its announcement, in the caller's transaction;
         None when the recurring occurrence exists already."""
@@ -98,13 +107,18 @@ class MaintenanceService(DomainService):
         if window is None:
             return None
         keys = _keys(window.id)
-        notice_at = start - self.policy.policy.maintenance.notice_before
+        notice_at = start - notice_for(self.policy.policy.maintenance, kind)
         if notice_at > now:
             await self.timers.schedule(NOTICE, notice_at, {"window": window.id}, dedupe_key=keys[NOTICE],
                                        session=session)
-        await self.timers.schedule(START, start, {"window": window.id}, dedupe_key=keys[START], session=session)
+        # A recurring occurrence is announced at its notice time, not when it is created (at start-up):
+        # nobody asked for it, so no "scheduled" post, and no late "started" for one already under way.
+        recurring = occurrence_key is not None
+        if not (recurring and start <= now):
+            await self.timers.schedule(START, start, {"window": window.id}, dedupe_key=keys[START], session=session)
         await self.timers.schedule(END, window.ends_at, {"window": window.id}, dedupe_key=keys[END], session=session)
-        await self._owe(session, window, "scheduled", window_text(self.t, "maintenance.scheduled", window))
+        if not recurring:
+            await self._owe(session, window, "scheduled", window_text(self.t, "maintenance.scheduled", window))
         return window
 
     async def cancel(self, window_id: int, actor: str) -> MaintenanceWindow:
@@ -137,6 +151,11 @@ class MaintenanceService(DomainService):
                 return window
         return None
 
+    async def notes_for(self, window_ids: Sequence[int]) -> dict[int, str]:
+        if self.suppressed_notes is None or not window_ids:
+            return {}
+        return await self.suppressed_notes(window_ids)
+
     def is_active(self, window: MaintenanceWindow) -> bool:
         now = self.clock.now()
         return window.state == SCHEDULED and window.starts_at <= now < window.ends_at
@@ -152,12 +171,15 @@ class MaintenanceService(DomainService):
         await self.outbox.owe(session, f"maintenance:{window.id}:{name}", POST, post_payload(channel, text))
 
     async def fire_announcement(self, firing: Firing) -> str:
+        notes = await self.notes_for([int(firing.payload.get("window", 0))]) if firing.kind == END else {}
         async with self.sessions.begin() as session:
             window = await repo.get_window(int(firing.payload.get("window", 0)), session=session)
             if window is None or window.state != SCHEDULED:
                 return "skipped_cancelled"
             key, name = _ANNOUNCED[firing.kind]
             text = window_text(self.t, key, window)
+            if window.id in notes:
+                text += "\n" + notes[window.id]
             if firing.late:
                 text += "\n" + self.t("maintenance.late")
             await self._owe(session, window, name, text)
@@ -188,9 +210,10 @@ class MaintenanceService(DomainService):
     ) -> MaintenanceWindow | None:
         """One occurrence and the timer that creates the next one when it starts, in the caller's transaction.
         (No length check: the policy refuses recurring windows longer than max_duration.)"""
-        window = await self._add_window(session, start=start, duration=recurring.duration, title=recurring.title,
+        title = kind_title(self.t, self.policy.policy.maintenance, recurring.kind, recurring.title)
+        window = await self._add_window(session, start=start, duration=recurring.duration, title=title,
                                         services=list(recurring.services), actor=None,
-                                        occurrence_key=f"{name}:{start.isoformat()}")
+                                        occurrence_key=f"{name}:{start.isoformat()}", kind=recurring.kind)
         await self.timers.schedule(RECURRING, start, {"name": name},
                                    dedupe_key=f"maintenance-recurring:{name}:{start.isoformat()}", session=session)
         return window

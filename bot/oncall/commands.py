@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.aliases import canonical, option
 from bot.errors import UsageError
 from bot.incidents.commands import parse_mention, parse_number
 from bot.slack.text import clip, unescape
@@ -54,7 +55,17 @@ class OnCallHelp:
     pass
 
 
-OnCallCommand = WhoIsOn | Schedule | MyShifts | AddOverride | RemoveOverride | ListOverrides | Swap | OnCallHelp
+@dataclass(frozen=True)
+class CoverRequest:
+    """`/oncall cover [rotation] <from> <to>`: ask someone to take a shift (bot/oncall/cover.py)."""
+
+    rotation: str | None
+    start: str
+    end: str
+
+
+OnCallCommand = (WhoIsOn | Schedule | MyShifts | AddOverride | RemoveOverride | ListOverrides | Swap | OnCallHelp
+                 | CoverRequest)
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 31
@@ -71,7 +82,7 @@ def parse_oncall(text: str) -> OnCallCommand:
     tokens = unescape(text or "").split()
     if not tokens:
         return WhoIsOn()
-    head = tokens[0].lower()
+    head = canonical("oncall", tokens[0].lower())  # Korean words too: 대체, 교대…
     rest = tokens[1:]
     if head in ("help", "도움말"):
         return OnCallHelp()
@@ -80,7 +91,7 @@ def parse_oncall(text: str) -> OnCallCommand:
             raise UsageError("error.unexpected_words", "usage.oncall", value=clip(" ".join(rest), 40))
         return MyShifts()
     if head == "override":
-        if rest and rest[0].lower() in ("remove", "delete", "cancel"):
+        if rest and option(rest[0].lower()) in ("remove", "delete", "cancel"):
             number = parse_number(rest[1]) if len(rest) == 2 else None
             if number is None:
                 raise UsageError("error.bad_override_id", "usage.oncall_override",
@@ -93,6 +104,10 @@ def parse_oncall(text: str) -> OnCallCommand:
         if len(rest) != 1:
             raise UsageError("error.override_incomplete", "usage.oncall_override")
         return ListOverrides(rest[0])
+    if head == "cover":  # moments are one word each: 18:00, 2026-03-05T18:00, tomorrow (midnight)
+        if len(rest) not in (2, 3):
+            raise UsageError("error.cover_incomplete", "usage.oncall_cover")
+        return CoverRequest(rest[0] if len(rest) == 3 else None, rest[-2], rest[-1])
     if head == "swap":
         if len(rest) != 3:
             raise UsageError("error.swap_incomplete", "usage.oncall_swap")

@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import audit
 from bot.checklists.service import ChecklistService
 from bot.deps import Deps, DomainService
 from bot.errors import FirebellError, NotFound, UsageError
 from bot.incidents.lifecycle import OPEN_STATUSES
 from bot.logging import get_logger
 from bot.oncall import rotations
+from bot.oncall.cover import CoverRequests
 from bot.oncall.render import handoff_summary, handoff_text
 from bot.oncall.rotations import OverrideWindow, RotationNow, Shift
 from bot.policy.schema import Rotation
@@ -51,6 +53,7 @@ class OnCallService(DomainService):
         self.checklists = checklists
         self.timers.on(HANDOFF, self.fire_handoff)
         self.outbox.on(USERGROUP_SYNC, self.deliver_usergroup)
+        self.cover = CoverRequests(self)  # /oncall cover and its "I'll take it" button
 
     # --- reading the schedule ------------------------------------------------------------------------
 
@@ -151,6 +154,9 @@ class OnCallService(DomainService):
             override = await repo.add_override(session=session, rotation=name, user_id=user_id, starts_at=starts_at,
                                                ends_at=ends_at, created_by=actor, created_at=now, swap_ref=swap_ref)
             created.append(override)
+            await audit.record(session, at=now, actor=actor, action="oncall.override", subject=name,
+                               after={"id": override.id, "user": user_id, "starts": starts_at.isoformat(),
+                                      "ends": ends_at.isoformat(), "swap": swap_ref})
             # Each edge of an override is a handoff.
             for edge in (starts_at, ends_at):
                 await self._schedule_handoff(session, name, edge)
@@ -164,6 +170,8 @@ class OnCallService(DomainService):
             if override is None or override.cancelled_at is not None:
                 raise NotFound("error.override_not_found", id=override_id)
             override.cancelled_at = now
+            await audit.record(session, at=now, actor=actor, action="oncall.override_removed",
+                               subject=override.rotation, before={"id": override.id, "user": override.user_id})
             if override.swap_ref:
                 await repo.cancel_swap(override.swap_ref, session=session, at=now)
             # Whoever the override stood in for may be on call again now.

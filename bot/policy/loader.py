@@ -63,9 +63,19 @@ def read_shipped(name: str = SHIPPED_POLICY) -> str:
     return resources.files("bot.policy").joinpath("shipped").joinpath(name).read_text(encoding="utf-8")
 
 
-def load_policy(path: str | None) -> Policy:
+def shipped_for(locale: str | None) -> str:
+    """The shipped policy in the bot's language: `default.<locale>.yml` when there is one, else default.yml."""
+    if locale:
+        name = f"default.{locale}.yml"
+        if resources.files("bot.policy").joinpath("shipped").joinpath(name).is_file():
+            return name
+    return SHIPPED_POLICY
+
+
+def load_policy(path: str | None, locale: str | None = None) -> Policy:
     if path is None:
-        return parse_policy(read_shipped(), f"(shipped) {SHIPPED_POLICY}")
+        name = shipped_for(locale)
+        return parse_policy(read_shipped(name), f"(shipped) {name}")
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -77,12 +87,13 @@ def load_policy(path: str | None) -> Policy:
 class PolicyHolder:
     """The policy in force. Reloads swap it atomically; a bad new file leaves the old one."""
 
-    def __init__(self, policy: Policy, path: str | None = None) -> None:
+    def __init__(self, policy: Policy, path: str | None = None, locale: str | None = None) -> None:
         self.path = path
+        self.locale = locale  # picks the shipped policy's language when there is no file
         self.policy = policy
         self.severities = policy.severity_table()
 
     def reload(self) -> Policy:
-        policy = load_policy(self.path)  # raises PolicyError and changes nothing
+        policy = load_policy(self.path, self.locale)  # raises PolicyError and changes nothing
         self.policy, self.severities = policy, policy.severity_table()
         return policy

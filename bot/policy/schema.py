@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, time, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -18,6 +19,8 @@ from pydantic import (
 )
 
 from bot.incidents.severity import Broadcast, Severity, SeverityTable
+from bot.policy.alerts import AlertsPolicy
+from bot.policy.calendar import BusinessDaysField, CalendarPolicy, WorkCalendar
 from bot.policy.fields import (
     GROUP_ID,
     USER_ID,
@@ -31,6 +34,10 @@ from bot.policy.fields import (
     parse_weekday,
     valid_cron,
 )
+from bot.policy.notices import MaintenanceKind
+from bot.policy.playbook import Offset, Phase
+from bot.policy.postmortems import PostmortemPolicy, ReportsPolicy
+from bot.policy.types import IncidentType, check_types
 
 
 class Strict(BaseModel):
@@ -48,13 +55,17 @@ class Tier(Strict):
     usergroups: GroupIds = Field(default_factory=list)
     channels: ChannelIds = Field(default_factory=list)
     rotations: list[str] = Field(default_factory=list)
+    # Outbound HTTP pages, by name from `alerts.webhooks` (SMS, voice, PagerDuty, Opsgenie).
+    webhooks: list[str] = Field(default_factory=list)
     notify: list[Notify] = Field(default_factory=lambda: [Notify.DM, Notify.MENTION])
     wait: Duration = timedelta(minutes=15)
+    # Paged this long after the declaration ("L2 at 30m"), instead of ack_within plus the waits before it.
+    at: Offset | None = None
 
     @model_validator(mode="after")
     def _has_targets(self) -> Tier:
-        if not (self.users or self.usergroups or self.channels or self.rotations):
-            raise ValueError("a tier needs at least one target: users, usergroups, channels or rotations")
+        if not (self.users or self.usergroups or self.channels or self.rotations or self.webhooks):
+            raise ValueError("a tier needs at least one target: users, usergroups, channels, rotations or webhooks")
         if not self.notify:
             raise ValueError("notify needs at least one of dm, mention")
         return self
@@ -128,12 +139,34 @@ class ChecklistSchedule(Strict):
     # Where runs are posted; defaults to channels.ops.
     channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")
     due_after: Duration = timedelta(hours=2)
+    business_days: BusinessDaysField = None  # true/next: a day off moves to the next working day; skip
+
+
+class PlaybookPhase(Phase):
+    items: list[ChecklistItem] = Field(min_length=1)
 
 
 class ChecklistTemplate(Strict):
     title: str = Field(min_length=1, max_length=120)
-    items: list[ChecklistItem] = Field(min_length=1, max_length=40)
+    items: list[ChecklistItem] = Field(default_factory=list, max_length=40)
     schedule: ChecklistSchedule | None = None
+    # A timed playbook: items in phases, each due at its own offset from the start (bot/policy/playbook.py).
+    phases: list[PlaybookPhase] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some_items(self) -> ChecklistTemplate:
+        count = len(self.all_items())
+        if count == 0:
+            raise ValueError("needs items, or phases with items")
+        if count > 40:
+            raise ValueError(f"has {count} items; a checklist holds at most 40")
+        return self
+
+    def all_items(self) -> list[tuple[ChecklistItem, int | None]]:
+        """Every item with the index of its phase (None outside phases): plain items first."""
+        flat: list[tuple[ChecklistItem, int | None]] = [(item, None) for item in self.items]
+        flat += [(item, index) for index, phase in enumerate(self.phases) for item in phase.items]
+        return flat
 
 
 class Reminder(Strict):
@@ -141,6 +174,7 @@ class Reminder(Strict):
     timezone: str | None = None
     channel: str | None = Field(default=None, pattern=r"^[CG][A-Z0-9]{2,}$")  # defaults to channels.ops
     text: str = Field(min_length=1, max_length=2000)
+    business_days: BusinessDaysField = None
 
 
 class RecurringWindow(Strict):
@@ -148,6 +182,7 @@ class RecurringWindow(Strict):
     cron: Cron
     duration: Duration
     services: list[str] = Field(default_factory=list)
+    kind: str | None = None  # one of maintenance.kinds: its notice applies
 
 
 class MaintenancePolicy(Strict):
@@ -156,6 +191,8 @@ class MaintenancePolicy(Strict):
     notice_before: Duration = timedelta(minutes=30)
     max_duration: Duration = timedelta(hours=12)
     recurring: dict[str, RecurringWindow] = Field(default_factory=dict)
+    # Advance notice per kind of change (bot/policy/notices.py).
+    kinds: dict[str, MaintenanceKind] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _within_limit(self) -> MaintenancePolicy:
@@ -163,6 +200,10 @@ class MaintenancePolicy(Strict):
             if window.duration > self.max_duration:
                 raise ValueError(f"recurring window {name} lasts {format_duration(window.duration)}, "
                                  f"longer than max_duration {format_duration(self.max_duration)}")
+            if window.kind is not None and window.kind not in self.kinds:
+                known = ", ".join(sorted(self.kinds)) or "none defined"
+                raise ValueError(f"recurring window {name} is of kind {window.kind!r}, which maintenance.kinds "
+                                 f"does not define (known: {known})")
         return self
 
 
@@ -183,6 +224,13 @@ class SeverityPolicy(Strict):
     # Told at declare time, before any deadline (seed 001: Critical → DMs to the leads).
     notify_on_declare: Tier | None = None
     checklist: str | None = None
+    # What the level means, shown in the declare form and in help (001's definitions, 004's P0–P4).
+    description: dict[str, str] = Field(default_factory=dict)
+    # The tier escalation starts at: its number (1 = the first) or its name (001: Critical → L3).
+    escalation_start: int | str | None = None
+    # false: outside the calendar's working hours, pages wait for the next working window (000: support
+    # hours are not the 24/7 service).
+    pages_outside_hours: bool = True
 
     @field_validator("name")
     @classmethod
@@ -196,6 +244,9 @@ class SeverityPolicy(Strict):
 class Channels(Strict):
     feed: str | None = None
     ops: str | None = None
+    # A resolved incident's channel is archived this long after resolution (a notice a day before);
+    # null keeps channels open. Reopening unarchives it.
+    archive_after: Duration | None = timedelta(days=7)
 
 
 class Permissions(Strict):
@@ -231,6 +282,15 @@ class Policy(Strict):
     channels: Channels = Field(default_factory=Channels)
     permissions: Permissions = Field(default_factory=Permissions)
     default_severity: str | None = None
+    # Working days and hours, public holidays and company days (bot/policy/calendar.py).
+    calendar: CalendarPolicy | None = None
+    # Kinds of incident with their own targets, playbook, channel prefix and privacy (bot/policy/types.py).
+    incident_types: dict[str, IncidentType] = Field(default_factory=dict)
+    # Monitoring alerts that open, update and resolve incidents (bot/policy/alerts.py).
+    alerts: AlertsPolicy | None = None
+    # Post-mortem template and due times, availability targets, scheduled reports (bot/policy/postmortems.py).
+    postmortems: PostmortemPolicy = Field(default_factory=PostmortemPolicy)
+    reports: ReportsPolicy = Field(default_factory=ReportsPolicy)
 
     @field_validator("timezone")
     @classmethod
@@ -278,7 +338,28 @@ class Policy(Strict):
                 raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as Asia/Seoul)") from None
         if self.default_severity and self.default_severity not in ids:
             raise ValueError(f"default_severity {self.default_severity!r} is not one of {', '.join(ids)}")
+        unknown_alert_severities = sorted(self.alerts.severities_named() - set(ids)) if self.alerts else []
+        if unknown_alert_severities:
+            raise ValueError(f"alerts name severities {', '.join(unknown_alert_severities)}, "
+                             f"not one of {', '.join(ids)}")
+        for route in self.alerts.routes if self.alerts else []:
+            if route.escalation and route.escalation not in self.escalation_policies:
+                raise ValueError(f"alert route names escalation policy {route.escalation!r}, which does not exist")
+            if route.rotation and route.rotation not in self.rotations:
+                raise ValueError(f"alert route names rotation {route.rotation!r}, which does not exist")
+        hooks = set(self.alerts.webhooks) if self.alerts else set()
+        unknown_hooks = sorted({h for tier in tiers for h in tier.webhooks} - hooks)
+        if unknown_hooks:
+            raise ValueError(f"tiers name webhooks {', '.join(unknown_hooks)}, not defined under alerts.webhooks")
+        from bot.policy.checks import check_manual_rules
+
+        check_manual_rules(self)
+        check_types(self)
         return self
+
+    @functools.cached_property
+    def work_calendar(self) -> WorkCalendar | None:
+        return WorkCalendar(self.calendar, self.timezone) if self.calendar else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -309,6 +390,8 @@ class Policy(Strict):
                 ack_within=s.ack_within,
                 resolve_within=s.resolve_within,
                 broadcast=s.broadcast,
+                description_en=s.description.get("en") or s.description.get("ko", ""),
+                description_ko=s.description.get("ko") or s.description.get("en", ""),
             )
             for s in self.severities
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.policy.fields import format_duration
 from bot.policy.schema import Policy
+from bot.policy.summary_manuals import manual_lines
 
 
 def summarise(policy: Policy) -> str:
@@ -21,4 +22,5 @@ def summarise(policy: Policy) -> str:
         layers = ", ".join(f"{layer.name or 'layer'} ({len(layer.members)} people, {format_duration(layer.shift)})"
                            for layer in rotation.layers)
         lines.append(f"  rotation {name}: {layers}")
+    lines += manual_lines(policy)
     return "\n".join(lines)

@@ -6,13 +6,14 @@ A firing owes its post through the outbox, keyed by the timer job: a timer fired
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps, DomainService
 from bot.errors import NotFound, UsageError
 from bot.logging import get_logger
+from bot.policy.calendar import next_business_fire
 from bot.scheduling.timers import PENDING, Firing
 from bot.scheduling.when import WhenError, parse_when
 from bot.slack.deliveries import POST, post_payload
@@ -27,6 +28,8 @@ RECURRING_REMINDER = "recurring_reminder"
 
 
 class ReminderService(DomainService):
+    fallback_channel: str | None = None  # the feed, when neither the reminder nor channels.ops names one
+
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
         self.timers.on(REMINDER, self.fire_reminder)
@@ -82,14 +85,11 @@ class ReminderService(DomainService):
         now = self.clock.now()
         async with self.sessions.begin() as session:
             for name, reminder in self.policy.policy.reminders.items():
-                if (reminder.channel or self.policy.policy.channels.ops) is None:
-                    log.warning("reminder_without_channel", reminder=name,
+                if (reminder.channel or self.policy.policy.channels.ops or self.fallback_channel) is None:
+                    log.debug("reminder_without_channel", reminder=name,  # one start-up warning names it
                                 hint="set its channel or channels.ops in the policy")
                     continue
-                zone = self.policy.policy.zone_or_default(reminder.timezone)
-                if await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone,
-                                                   now - timedelta(seconds=1), {"name": name}, f"reminder:{name}",
-                                                   session=session):
+                if await self._schedule_next(session, name, now - timedelta(seconds=1)):
                     scheduled += 1
         return scheduled
 
@@ -98,17 +98,26 @@ class ReminderService(DomainService):
         reminder = self.policy.policy.reminders.get(name)
         if reminder is None:
             return "skipped_unknown"
-        channel = reminder.channel or self.policy.policy.channels.ops
+        channel = reminder.channel or self.policy.policy.channels.ops or self.fallback_channel
         if channel is None:
             return "skipped_no_channel"
-        zone = self.policy.policy.zone_or_default(reminder.timezone)
         async with self.sessions.begin() as session:
             await self.outbox.owe(session, _post_key(firing), POST,
                                   post_payload(channel, self.t("reminder.recurring", text=escape(reminder.text))))
-            await self.timers.schedule_cron(RECURRING_REMINDER, reminder.cron, zone,
-                                            max(firing.due_at, self.clock.now()), {"name": name}, f"reminder:{name}",
-                                            session=session)
+            await self._schedule_next(session, name, max(firing.due_at, self.clock.now()))
         return "owed"
+
+    async def _schedule_next(self, session: AsyncSession, name: str, after: datetime) -> bool:
+        """The reminder's next occurrence after `after`, once; a day off moves or skips it when it says so."""
+        policy = self.policy.policy
+        reminder = policy.reminders[name]
+        fire = next_business_fire(reminder.cron, policy.zone_or_default(reminder.timezone), after,
+                                  policy.work_calendar, reminder.business_days)
+        if fire is None:
+            return False
+        job = await self.timers.schedule(RECURRING_REMINDER, fire, {"name": name},
+                                         dedupe_key=f"reminder:{name}:{fire.isoformat()}", session=session)
+        return job is not None
 
 
 def _post_key(firing: Firing) -> str:

@@ -29,12 +29,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.logging import get_logger
+from bot.metrics import observe_firing
 from bot.scheduling.batch import ClaimedBatch
 from bot.scheduling.cron import next_fire
 from storage.db import unit_of_work
@@ -330,6 +332,8 @@ class TimerService:
             id=job.id, kind=job.kind, due_at=job.due_at, payload=dict(job.payload or {}),
             incident_id=job.incident_id, attempts=job.attempts, lateness=self.clock.now() - job.due_at,
         )
+        structlog.contextvars.bind_contextvars(job=job.id, job_kind=job.kind, incident=job.incident_id)
+        observe_firing(job.kind, firing.lateness)
         handler = self.handlers.get(job.kind)
         if handler is None:
             log.error("timer_without_handler", kind=job.kind, job=job.id)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -26,6 +27,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import SlackCallFailed
 from bot.logging import get_logger
+from bot.metrics import count_pace_wait, count_slack_call, count_slack_retry
+from bot.slack.pace import SlackPace
 
 log = get_logger(__name__)
 
@@ -45,7 +48,11 @@ class ReplyTarget:
 
 
 class Notifier(Protocol):
-    async def create_channel(self, name: str) -> str: ...
+    async def create_channel(self, name: str, *, private: bool = False) -> str: ...
+
+    async def archive_channel(self, channel_id: str, *, archive: bool = True) -> None: ...
+
+    async def message_at(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
 
     async def invite(self, channel_id: str, user_ids: list[str]) -> None: ...
 
@@ -73,8 +80,62 @@ class Notifier(Protocol):
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
+class PacedWebClient(AsyncWebClient):
+    """An AsyncWebClient whose every call first waits its turn in the shared `SlackPace`, so Bolt's calls,
+    the services' and the outbox's all keep to one pace per method and per channel."""
+
+    pace: SlackPace = SlackPace(scale=0)
+
+    async def api_call(self, api_method: str, *, http_verb: str = "POST", files: dict[str, Any] | None = None,
+                       data: Any = None, params: dict[str, Any] | None = None, json: dict[str, Any] | None = None,
+                       headers: dict[str, Any] | None = None, auth: dict[str, Any] | None = None) -> Any:
+        args = json if json is not None else data if isinstance(data, dict) else params
+        count_pace_wait(api_method, await self.pace.wait(api_method, args))
+        try:
+            response = await super().api_call(api_method, http_verb=http_verb, files=files, data=data,
+                                              params=params, json=json, headers=headers, auth=auth)
+        except SlackApiError as exc:
+            error = exc.response.data.get("error") if isinstance(exc.response.data, dict) else None
+            count_slack_call(api_method, str(error or f"http_{exc.response.status_code}"))
+            raise
+        except Exception:
+            count_slack_call(api_method, "connection_error")
+            raise
+        count_slack_call(api_method, "ok")
+        return response
+
+
+class _CountedRetries(AsyncRetryHandler):
+    """A retry handler that counts the retries it grants (firebell_slack_retries), by method and reason."""
+
+    def __init__(self, inner: AsyncRetryHandler, reason: str) -> None:
+        super().__init__(max_retry_count=inner.max_retry_count, interval_calculator=inner.interval_calculator)
+        self.inner = inner
+        self.reason = reason
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                               error: Exception | None = None) -> bool:
+        granted = await self.inner._can_retry_async(state=state, request=request, response=response, error=error)
+        if granted:
+            count_slack_retry(request.url.rstrip("/").rsplit("/", 1)[-1], self.reason)
+        return granted
+
+    async def prepare_for_next_attempt_async(self, *, state: RetryState, request: HttpRequest,
+                                             response: HttpResponse | None = None,
+                                             error: Exception | None = None) -> None:
+        await self.inner.prepare_for_next_attempt_async(state=state, request=request, response=response,
+                                                        error=error)
+
+
+def _counted(handlers: list[AsyncRetryHandler]) -> list[AsyncRetryHandler]:
+    reasons = {AsyncConnectionErrorRetryHandler: "connection", AsyncRateLimitErrorRetryHandler: "rate_limited",
+               AsyncServerErrorRetryHandler: "server_error"}
+    return [_CountedRetries(handler, next((reason for kind, reason in reasons.items() if isinstance(handler, kind)),
+                                          "other")) for handler in handlers]
+
+
 def build_web_client(token: str, base_url: str | None, *,
-                     session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+                     session: aiohttp.ClientSession | None = None, pace: SlackPace | None = None) -> AsyncWebClient:
     """The one Web API client. Its calls share one aiohttp session (connections kept alive and reused),
     opened here when a loop is running and closed with `close_web_client`; without a loop slack_sdk falls
     back to a session per call. Bolt's per-request clients reuse the same session.
@@ -90,12 +151,14 @@ def build_web_client(token: str, base_url: str | None, *,
     kwargs: dict[str, Any] = {"token": token, "timeout": SLACK_TIMEOUT, "session": session}
     if base_url:
         kwargs["base_url"] = base_url
-    client = AsyncWebClient(**kwargs)
-    client.retry_handlers = [
+    client = PacedWebClient(**kwargs)
+    if pace is not None:
+        client.pace = pace
+    client.retry_handlers = _counted([
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
-    ]
+    ])
     return client
 
 
@@ -118,14 +181,17 @@ class _ResendUnlessPosted(AsyncConnectionErrorRetryHandler):
 
 
 def delivery_client(client: AsyncWebClient) -> AsyncWebClient:
-    """The outbox's client: the same token and session, and no blind re-send of a post."""
-    outbox_client = AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+    """The outbox's client: the same token, session and pace, and no blind re-send of a post."""
+    outbox_client = PacedWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
                                    session=client.session)
-    outbox_client.retry_handlers = [
+    if isinstance(client, PacedWebClient):
+        outbox_client.pace = client.pace
+    inner = [getattr(handler, "inner", handler) for handler in client.retry_handlers]
+    outbox_client.retry_handlers = _counted([
         _ResendUnlessPosted(max_retry_count=handler.max_retry_count)
         if isinstance(handler, AsyncConnectionErrorRetryHandler) else handler
-        for handler in client.retry_handlers
-    ]
+        for handler in inner
+    ])
     return outbox_client
 
 
@@ -161,9 +227,30 @@ class SlackNotifier:
             raise SlackCallFailed(method, "connection_error") from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
-    async def create_channel(self, name: str) -> str:
-        data = await self._call("conversations.create", name=name, is_private=False)
+    async def create_channel(self, name: str, *, private: bool = False) -> str:
+        data = await self._call("conversations.create", name=name, is_private=private)
         return str(data["channel"]["id"])
+
+    async def message_at(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """One message (user, text) with its permalink, for the timeline; None when Slack has no such message."""
+        data = await self._call("conversations.history", channel=channel_id, latest=ts, inclusive=True, limit=1)
+        message = next((m for m in data.get("messages", []) if m.get("ts") == ts), None)
+        if message is None:
+            return None
+        try:
+            link = (await self._call("chat.getPermalink", channel=channel_id, message_ts=ts)).get("permalink")
+        except SlackCallFailed:
+            link = None  # the link is a nicety: the message is recorded without it
+        return {"user": message.get("user"), "text": message.get("text") or "", "permalink": link}
+
+    async def archive_channel(self, channel_id: str, *, archive: bool = True) -> None:
+        """conversations.archive (or unarchive); already so counts as done."""
+        method = "conversations.archive" if archive else "conversations.unarchive"
+        try:
+            await self._call(method, channel=channel_id)
+        except SlackCallFailed as exc:
+            if exc.code not in ("already_archived", "not_archived"):
+                raise
 
     async def invite(self, channel_id: str, user_ids: list[str]) -> None:
         try:

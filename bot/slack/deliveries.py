@@ -35,11 +35,13 @@ class Poster:
         if owed.uncertain:
             found = await self.notifier.find_delivered(channel, owed.key)
             if found:
-                await steps.save(ts=found)
+                steps.note(ts=found)
                 return
         ts = await self.notifier.post(channel, str(payload["text"]), payload.get("blocks"), payload.get("thread_ts"),
                                       delivery_key=owed.key)
-        await steps.save(ts=ts)
+        # Written when the delivery settles; were this process to die first, the next attempt finds the
+        # post in Slack by its delivery key instead of posting again.
+        steps.note(ts=ts)
 
 
 def register(outbox: Outbox, *, kind: str = POST, on_sent: Sent | None = None, on_failed: Failed | None = None) -> None:

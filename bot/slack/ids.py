@@ -36,3 +36,9 @@ CHECKLIST_NA_ITEM_BLOCK = "item"
 CHECKLIST_NA_ITEM_ACTION = "item_select"
 CHECKLIST_NA_REASON_BLOCK = "reason"
 CHECKLIST_NA_REASON_ACTION = "reason_input"
+
+# /oncall cover: "I'll take it" on a request to cover a shift (bot/oncall/cover.py)
+ONCALL_COVER_TAKE = "oncall.cover_take"
+
+# The message shortcut "Add to incident timeline" (handlers/pins.py)
+TIMELINE_ADD = "add_to_timeline"

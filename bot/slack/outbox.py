@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -27,7 +28,9 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import SlackCallFailed
 from bot.logging import get_logger
+from bot.metrics import observe_delivery
 from bot.slack.client import Notifier
+from bot.work import slack_turn
 from storage.models import Delivery
 from storage.repositories import outbox as rows
 from storage.repositories.outbox import LEASE_EXPIRED
@@ -95,7 +98,7 @@ class Kind:
 
 @dataclass
 class Steps:
-    """Results of finished steps (a channel id, a message ts), stored as they happen."""
+    """Results of finished steps (a channel id, a message ts), kept with the delivery."""
 
     outbox: Outbox
     owed: Owed
@@ -104,10 +107,27 @@ class Steps:
     def get(self, name: str) -> Any:
         return self.values.get(name)
 
+    def note(self, **values: Any) -> None:
+        """Remember results; they are written with the delivery when it settles or is put back for a
+        retry (one write, not one per step). For a step that is safe to repeat after a crash, or that
+        the next attempt can look up (a post is found in Slack by its delivery key)."""
+        self.values |= values
+
     async def save(self, **values: Any) -> None:
+        """Remember results and write them now: for a step that must not be repeated after a crash."""
         self.values |= values
         async with self.outbox.sessions.begin() as session:
             await rows.save_progress(self.owed.id, dict(self.values), session=session, worker=self.outbox.worker)
+
+
+@dataclass
+class _Settling:
+    """A delivery Slack accepted, waiting for the next group commit."""
+
+    owed: Owed
+    kind: Kind | None
+    values: dict[str, Any]
+    done: asyncio.Future[Outcome]
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
@@ -140,6 +160,8 @@ class Outbox:
         self.max_age = max_age
         self.kinds: dict[str, Kind] = {}
         self._limit = asyncio.Semaphore(concurrency)
+        self._settling: list[_Settling] = []
+        self._settler: asyncio.Task[None] | None = None
         self._drain: asyncio.Task[int] | None = None
         self._again = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -213,11 +235,15 @@ class Outbox:
         async with self.sessions.begin() as session:
             claimed = await rows.claim_keys(keys, session=session, now=now, worker=self.worker,
                                             lease_until=now + self.lease)
-        if claimed:
-            await self._deliver_batch(self._owed(claimed))
-        async with self.sessions() as session:
-            states = await rows.states_of(keys, session=session)
-        return {key: Outcome(*states.get(key, (rows.PENDING, None, {}))) for key in keys}
+        slack_turn()  # from here the request waits on Slack, within the outbox's own limit
+        outcomes = await self._deliver_batch(self._owed(claimed)) if claimed else {}
+        # Deliveries another sender holds, or not due yet, are as the table says.
+        others = [key for key in keys if key not in outcomes]
+        if others:
+            async with self.sessions() as session:
+                states = await rows.states_of(others, session=session)
+            outcomes |= {key: Outcome(*states.get(key, (rows.PENDING, None, {}))) for key in others}
+        return {key: outcomes[key] for key in keys}
 
     async def _claim(self) -> list[Owed]:
         now = self.clock.now()
@@ -235,18 +261,20 @@ class Outbox:
             for d in claimed
         ]
 
-    async def _deliver_batch(self, claimed: list[Owed]) -> None:
+    async def _deliver_batch(self, claimed: list[Owed]) -> dict[str, Outcome]:
         # One incident's deliveries go in the order they were owed; incidents go side by side.
         lanes: defaultdict[object, list[Owed]] = defaultdict(list)
         for owed in sorted(claimed, key=lambda o: o.id):
             lanes[owed.incident_id if owed.incident_id is not None else owed.id].append(owed)
         renewing = asyncio.ensure_future(self._renew([o.id for o in claimed]))
+        outcomes: dict[str, Outcome] = {}
         try:
-            await asyncio.gather(*(self._run_lane(lane) for lane in lanes.values()))
+            await asyncio.gather(*(self._run_lane(lane, outcomes) for lane in lanes.values()))
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+        return outcomes
 
     async def _renew(self, ids: list[int]) -> None:
         """Keep the lease while a slow batch runs, so no other process takes these deliveries."""
@@ -257,68 +285,108 @@ class Outbox:
                     await rows.renew(ids, session=session, worker=self.worker,
                                      lease_until=self.clock.now() + self.lease)
 
-    async def _run_lane(self, lane: list[Owed]) -> None:
+    async def _run_lane(self, lane: list[Owed], outcomes: dict[str, Outcome]) -> None:
         for owed in lane:
+            structlog.contextvars.bind_contextvars(delivery=owed.key, incident=owed.incident_id)
             async with self._limit:
-                await self._deliver(owed)
+                steps = Steps(self, owed, dict(owed.progress))
+                settling = await self._deliver(owed, steps)
+            # The next delivery of this incident starts once this one is settled (it may need its ts),
+            # but the settling waits outside the limit, so other lanes go on meanwhile.
+            outcomes[owed.key] = await settling if isinstance(settling, asyncio.Future) else settling
 
-    async def _deliver(self, owed: Owed) -> None:
+    async def _deliver(self, owed: Owed, steps: Steps) -> Outcome | asyncio.Future[Outcome]:
         kind = self.kinds.get(owed.kind)
         try:
             if kind is None:
                 raise LookupError(f"no handler for delivery kind {owed.kind}")
-            steps = Steps(self, owed, dict(owed.progress))
             await kind.deliver(owed, steps)
         except NotYet:
-            await self._retry(owed, timedelta(seconds=1), "waiting")
-            return
+            return await self._retry(owed, steps, timedelta(seconds=1), "waiting")
         except SlackCallFailed as exc:
             if exc.transient and self.clock.now() - owed.created_at < self.max_age:
                 log.info("delivery_retry", key=owed.key, code=exc.code, attempt=owed.attempts)
-                await self._retry(owed, backoff(owed.attempts, exc.retry_after), exc.code)
-            else:
-                await self._fail(owed, kind, exc.code)
-            return
+                return await self._retry(owed, steps, backoff(owed.attempts, exc.retry_after), exc.code)
+            return await self._fail(owed, kind, steps, exc.code)
         except Exception as exc:
             log.exception("delivery_crashed", key=owed.key, attempt=owed.attempts)
             if owed.attempts < MAX_INTERNAL_ATTEMPTS:
-                await self._retry(owed, backoff(owed.attempts), _INTERNAL + type(exc).__name__)
-            else:
-                await self._fail(owed, kind, "internal_error")
-            return
-        await self._settle(owed, kind, steps.values)
+                return await self._retry(owed, steps, backoff(owed.attempts), _INTERNAL + type(exc).__name__)
+            return await self._fail(owed, kind, steps, "internal_error")
+        observe_delivery(owed.kind, owed.created_at, self.clock.now())
+        return self._settle(owed, kind, steps.values)
 
-    async def _retry(self, owed: Owed, after: timedelta, error: str) -> None:
+    async def _retry(self, owed: Owed, steps: Steps, after: timedelta, error: str) -> Outcome:
         with contextlib.suppress(Exception):
             async with self.sessions.begin() as session:
                 await rows.retry_at(owed.id, session=session, worker=self.worker, at=self.clock.now() + after,
-                                    error=error[:200])
+                                    error=error[:200], progress=dict(steps.values))
         # A database that failed here leaves the lease to run out; the delivery is taken again then.
+        return Outcome(rows.PENDING, error, dict(steps.values))
 
-    async def _settle(self, owed: Owed, kind: Kind | None, result: dict[str, Any]) -> None:
+    def _settle(self, owed: Owed, kind: Kind | None, values: dict[str, Any]) -> asyncio.Future[Outcome]:
+        """Queue a delivery Slack accepted for the next group commit: deliveries that finish while one
+        settling transaction runs share the next, so a burst costs a few commits, not one each."""
+        settling = _Settling(owed, kind, dict(values), asyncio.get_running_loop().create_future())
+        self._settling.append(settling)
+        if self._settler is None or self._settler.done():
+            self._settler = asyncio.ensure_future(self._settle_queued())
+        return settling.done
+
+    async def _settle_queued(self) -> None:
+        while self._settling:
+            group, self._settling = self._settling, []
+            try:
+                async with self.sessions.begin() as session:
+                    current = [await self._settle_in(session, item) for item in group]
+            except Exception:
+                if len(group) == 1:
+                    log.exception("delivery_settle_failed", key=group[0].owed.key)
+                    current = [None]
+                else:  # one at a time, so one failing hook does not keep the others unsettled
+                    current = [await self._settle_alone(item) for item in group]
+            for item, settled in zip(group, current, strict=True):
+                if settled is False:
+                    self.kick()  # a newer state was owed while this one went out
+                state = {True: rows.SENT, False: rows.PENDING, None: rows.SENDING}[settled]
+                if not item.done.done():
+                    item.done.set_result(Outcome(state, None, item.values))
+
+    async def _settle_in(self, session: AsyncSession, item: _Settling) -> bool:
+        current = await rows.settle_sent(item.owed.id, session=session, worker=self.worker,
+                                         revision=item.owed.revision, now=self.clock.now(), progress=item.values)
+        # Recorded even when a newer revision is owed: this one's message exists (its ts is needed).
+        if item.kind is not None and item.kind.on_sent is not None:
+            await item.kind.on_sent(item.owed, session, item.values)
+        return current
+
+    async def _settle_alone(self, item: _Settling) -> bool | None:
         try:
             async with self.sessions.begin() as session:
-                current = await rows.settle_sent(owed.id, session=session, worker=self.worker,
-                                                 revision=owed.revision, now=self.clock.now())
-                if kind is not None and kind.on_sent is not None:
-                    await kind.on_sent(owed, session, result)
-            if not current:
-                self.kick()  # a newer state was owed while this one went out
+                return await self._settle_in(session, item)
         except Exception:
-            log.exception("delivery_settle_failed", key=owed.key)
+            # The lease runs out and the delivery is taken again; a post is looked up before it is resent.
+            log.exception("delivery_settle_failed", key=item.owed.key)
+            return None
 
-    async def _fail(self, owed: Owed, kind: Kind | None, code: str) -> None:
+    async def _fail(self, owed: Owed, kind: Kind | None, steps: Steps, code: str) -> Outcome:
         log.warning("delivery_failed", key=owed.key, code=code, attempts=owed.attempts)
         try:
             async with self.sessions.begin() as session:
                 if await rows.settle_failed(owed.id, session=session, worker=self.worker, now=self.clock.now(),
-                                            error=code) and kind is not None and kind.on_failed is not None:
+                                            error=code, progress=dict(steps.values)) \
+                        and kind is not None and kind.on_failed is not None:
                     await kind.on_failed(owed, session, code)
         except Exception:
             log.exception("delivery_settle_failed", key=owed.key)
+            return Outcome(rows.SENDING, None, dict(steps.values))
+        return Outcome(rows.FAILED, code, dict(steps.values))
 
     async def close(self) -> None:
         self._closed = True
+        if self._settler is not None:
+            with contextlib.suppress(Exception):
+                await self._settler  # what Slack accepted is recorded before the process goes
         if self._drain is not None:
             self._drain.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 LEASE_EXPIRED = "lease_expired"
 
 
@@ -30,14 +31,15 @@ async def owe(
     """Record an effect. The same key again is the same effect: a no-op, or with `coalesce` (latest
     state wins) a request to deliver once more, rendering whatever the database holds by then."""
     due = not_before or now
-    try:
-        async with session.begin_nested():
-            session.add(Delivery(key=key, kind=kind, incident_id=incident_id, payload=payload, progress={},
-                                 state=PENDING, revision=1, attempts=0, created_at=now, next_attempt_at=due))
+    # One statement, no savepoint: the key's unique index says whether this effect is owed already.
+    insert = _INSERTS[session.sync_session.get_bind().dialect.name]
+    inserted = (await session.execute(
+        insert(Delivery).values(key=key, kind=kind, incident_id=incident_id, payload=payload, progress={},
+                                state=PENDING, revision=1, attempts=0, created_at=now, next_attempt_at=due)
+        .on_conflict_do_nothing(index_elements=[Delivery.key]).returning(Delivery.id)
+    )).first()
+    if inserted is not None or not coalesce:
         return
-    except IntegrityError:
-        if not coalesce:
-            return
     # Pending rows just take the new revision; settled ones are owed again, from the first step (the
     # message an earlier revision posted is not this one); a row being sent keeps its state and its sender
     # sees the new revision when it settles.
@@ -127,13 +129,16 @@ async def save_progress(delivery_id: int, progress: dict[str, Any], *, session: 
 
 
 async def settle_sent(
-    delivery_id: int, *, session: AsyncSession, worker: str, revision: int, now: datetime
+    delivery_id: int, *, session: AsyncSession, worker: str, revision: int, now: datetime,
+    progress: dict[str, Any] | None = None,
 ) -> bool:
-    """Mark sent; False (and pending again) when a newer state was owed while this one was sent."""
+    """Mark sent (with what its steps produced); False (and pending again) when a newer state was owed
+    while this one was sent."""
+    values: dict[str, Any] = {"progress": progress} if progress is not None else {}
     result = await session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker,
                                Delivery.revision == revision)
-        .values(state=SENT, settled_at=now, lease_until=None, last_error=None)
+        .values(state=SENT, settled_at=now, lease_until=None, last_error=None, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount:  # type: ignore[attr-defined]
@@ -148,19 +153,24 @@ async def settle_sent(
 
 
 async def retry_at(
-    delivery_id: int, *, session: AsyncSession, worker: str, at: datetime, error: str | None
+    delivery_id: int, *, session: AsyncSession, worker: str, at: datetime, error: str | None,
+    progress: dict[str, Any] | None = None,
 ) -> None:
+    """Pending again at `at`, keeping what the finished steps produced (`progress`, when given)."""
+    values: dict[str, Any] = {"progress": progress} if progress is not None else {}
     await session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
-        .values(state=PENDING, next_attempt_at=at, lease_until=None, last_error=error)
+        .values(state=PENDING, next_attempt_at=at, lease_until=None, last_error=error, **values)
         .execution_options(synchronize_session=False)
     )
 
 
-async def settle_failed(delivery_id: int, *, session: AsyncSession, worker: str, now: datetime, error: str) -> bool:
+async def settle_failed(delivery_id: int, *, session: AsyncSession, worker: str, now: datetime, error: str,
+                        progress: dict[str, Any] | None = None) -> bool:
+    values: dict[str, Any] = {"progress": progress} if progress is not None else {}
     result = await session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker)
-        .values(state=FAILED, settled_at=now, lease_until=None, last_error=error[:200])
+        .values(state=FAILED, settled_at=now, lease_until=None, last_error=error[:200], **values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -22,6 +22,11 @@ from aiohttp.test_utils import TestServer
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.slack.standin.extras import ChannelExtras
+from bot.slack.standin.files import FileUploads
+from bot.slack.standin.limits import RateLimits
+from bot.slack.standin.socket import SocketModeStandIn
+
 BOT_USER = "UFIREBELL"
 BOT_TOKEN = "xoxb-test-token-1234567890"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_\-]{1,80}$")
@@ -70,10 +75,12 @@ class Message:
     thread_ts: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] | None = None
+    user: str | None = None  # a person's message (`say`); None for the bot's own posts
 
 
-class FakeSlack:
+class FakeSlack(FileUploads, ChannelExtras):
     def __init__(self) -> None:
+        self._init_files()  # files.getUploadURLExternal / completeUploadExternal (files.py)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], Message] = {}
@@ -96,6 +103,10 @@ class FakeSlack:
         self.random = random.Random(7)
         # Methods whose next call is carried out but whose answer never arrives (a lost response).
         self.lose_answers: defaultdict[str, int] = defaultdict(int)
+        # Slack's rate limits (429s once `enforce_rate_limits` is called); seconds a method takes to answer.
+        self.rate_limits: RateLimits | None = None
+        self.delays: dict[str, float] = {}
+        self.socket_mode = SocketModeStandIn()
 
     # --- set-up helpers for tests -----------------------------------------------------------------
 
@@ -106,6 +117,11 @@ class FakeSlack:
              retry_after: int | None = None) -> None:
         for _ in range(times):
             self.failures[method].append(Injected(error, status, retry_after))
+
+    def enforce_rate_limits(self, scale: float = 1.0) -> RateLimits:
+        """Answer 429 when a method's tier or a channel's posts go faster than Slack allows (at `scale`)."""
+        self.rate_limits = RateLimits(scale)
+        return self.rate_limits
 
     def go_down(self, status: int = 503) -> None:
         """Slack answers every call with `status` until `come_back()`."""
@@ -148,8 +164,10 @@ class FakeSlack:
 
     async def start(self) -> None:
         app = web.Application()
+        self.socket_mode.add_routes(app)  # before the generic route: apps.connections.open takes the app token
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        self.add_file_routes(app)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -189,6 +207,11 @@ class FakeSlack:
                                              headers={"Retry-After": "1"})
                 return web.Response(status=status, text="upstream trouble")
             roll -= probability
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        if self.rate_limits is not None and (wait := await self.rate_limits.admit(method, args)) is not None:
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(wait)})
         if self.failures[method]:
             injected = self.failures[method].popleft()
             if injected.error == "disconnect":
@@ -286,6 +309,8 @@ class FakeSlack:
             return {"error": "channel_not_found"}
         if BOT_USER not in channel["members"]:
             return {"error": "not_in_channel"}
+        if channel.get("archived"):
+            return {"error": "is_archived"}
         return None
 
     def _message_content(self, args: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None]:
@@ -322,11 +347,14 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         if not channel.startswith(("U", "W", "D")) and channel not in self.channels:
             return {"error": "channel_not_found"}
-        found = sorted((m for m in self.messages.values() if m.channel == channel), key=lambda m: m.ts,
-                       reverse=True)[: int(args.get("limit", 100))]
+        latest, inclusive = args.get("latest"), str(args.get("inclusive", "")).lower() in ("1", "true")
+        found = sorted((m for m in self.messages.values() if m.channel == channel
+                        and (latest is None or float(m.ts) < float(latest) or (inclusive and m.ts == latest))),
+                       key=lambda m: float(m.ts), reverse=True)[: int(args.get("limit", 100))]
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        return {"messages": [{"ts": m.ts, "text": m.text, **({"metadata": m.metadata}
-                              if with_metadata and m.metadata else {})} for m in found]}
+        return {"messages": [{"ts": m.ts, "text": m.text, **({"user": m.user} if m.user else {}),
+                              **({"metadata": m.metadata} if with_metadata and m.metadata else {})}
+                             for m in found]}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel", "")), str(args.get("ts", "")))

@@ -1,0 +1,1 @@
+"""The App Home: what needs the viewer now (issue 12)."""

@@ -1,0 +1,1 @@
+"""Post-mortems and their action items (issue 12)."""
