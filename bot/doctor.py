@@ -18,6 +18,11 @@ from bot.settings import Settings
 from bot.slack.tokencheck import check_token, missing_scopes_line
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
+# Reading people and channels needs scopes the bot itself does not (the manifest leaves them out): without
+# them the doctor says what it could not check instead of failing.
+_OPTIONAL_SCOPE = {"user": "the token lacks users:read, which only the doctor needs",
+                   "channel": "the token lacks channels:read, which only the doctor needs",
+                   "usergroup": "the token lacks usergroups:read"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ async def _channel(slack: _Slack, role: str, channel_id: str | None) -> Finding:
         what = "set FIREBELL_FEED_CHANNEL or channels.feed" if role == "feed" else "set channels.ops in the policy"
         return Finding(WARN, f"{role} channel: not set ({what})")
     data, error = await slack.call("conversations.info", channel=channel_id)
+    if error == "missing_scope":
+        return Finding(WARN, f"{role} channel {channel_id}: not checked ({_OPTIONAL_SCOPE['channel']})")
     if data is None:
         return Finding(FAIL, f"{role} channel {channel_id}: {error} (is the id right? Copy it from the channel's "
                              "details)")
@@ -70,6 +77,8 @@ async def _reference(slack: _Slack, kind: str, slack_id: str, places: list[str])
         data, error = await slack.call("usergroups.users.list", usergroup=slack_id)
     else:
         data, error = await slack.call("conversations.info", channel=slack_id)
+    if error == "missing_scope":
+        return Finding(WARN, f"policy's {kind} {slack_id} not checked ({_OPTIONAL_SCOPE[kind]})")
     if data is None:
         return Finding(FAIL, f"policy names {kind} {slack_id} at {where}, but Slack says {error}")
     return None
@@ -115,7 +124,7 @@ async def diagnose(settings: Settings, policy_path: str | None = None) -> list[F
                     continue  # checked above
                 finding = await _reference(slack, kind, slack_id, places)
                 if finding is not None:
-                    unknown += 1
+                    unknown += finding.level == FAIL
                     findings.append(finding)
             if not unknown:
                 findings.append(Finding(OK, f"policy ids: all {len(references)} users, groups and channels exist"))

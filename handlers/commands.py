@@ -28,7 +28,7 @@ from bot.incidents.commands import (
     Show,
     Transition,
 )
-from bot.incidents.guide import severity_guide
+from bot.incidents.guide import severity_guide, type_choices
 from bot.incidents.listing import PAGE_SIZE
 from bot.incidents.modals import declare_modal
 from bot.incidents.render import (
@@ -91,7 +91,8 @@ async def run_command(
                                 incident_type=parsed.incident_type)
         case OpenDeclareForm():
             metadata = json.dumps({"channel": channel_id})
-            view = declare_modal(t, services.severities, initial_commander=actor, private_metadata=metadata)
+            view = declare_modal(t, services.severities, initial_commander=actor, private_metadata=metadata,
+                                 incident_types=type_choices(services.parser.policy.policy, t.locale))
             await services.notifier.open_view(command["trigger_id"], view)
         case Transition(action=action, number=number):
             incident = await incidents.find(number, channel_id, f"usage.{action}")

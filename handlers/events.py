@@ -24,7 +24,7 @@ async def on_app_home_opened(event: dict[str, Any], context: Any) -> None:
         if services.followups is not None:  # the full Home: incidents, on call, my items, the latest report
             view = await services.followups.home.view(user)
         else:
-            incidents = await services.incidents.list(include_closed=False, limit=40)
+            incidents = await services.incidents.list(include_closed=False, limit=40, viewer=user)
             view = home_view(services.catalog, services.severities, incidents)
         await services.notifier.publish_home(user, view)
 

@@ -71,6 +71,11 @@ async def on_declare_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[s
                   errors={ids.DECLARE_SEVERITY_BLOCK: t("error.missing_severity", allowed=allowed)})
         finish_log(context, "rejected")
         return
+    incident_type = _value(view, ids.DECLARE_TYPE_BLOCK, ids.DECLARE_TYPE_ACTION, "selected_option")
+    if incident_type is not None and incident_type not in services.parser.policy.policy.incident_types:
+        await ack(response_action="errors", errors={ids.DECLARE_TYPE_BLOCK: t("error.form_unknown_type")})
+        finish_log(context, "rejected")
+        return
     await ack()
     actor = body["user"]["id"]
     reply = ReplyTarget(user_id=actor, channel_id=metadata.get("channel"))
@@ -88,6 +93,7 @@ async def on_declare_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[s
             service=clip(service, 200) if service else None,
             description=clip(description, UPDATE_LIMIT) if description else None,
             request_key=f"view:{view.get('id')}",
+            incident_type=incident_type,
         )
 
 

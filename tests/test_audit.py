@@ -4,7 +4,10 @@ it describes; append-only; `firebell audit` prints it as a table or JSON lines."
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
+import sys
 from typing import Any
 
 import pytest
@@ -101,3 +104,20 @@ def test_formats_and_durations() -> None:
         with pytest.raises(ValueError):
             parse_since(bad)
     assert as_table([]).startswith("time (UTC)") and as_json([]) == ""
+
+
+async def test_firebell_audit_command(make_harness: Any, database_url: str) -> None:
+    app = await audit_app(make_harness)
+    await app.command("declare P2 Disk full", user="ULEE")
+    env = {**os.environ, "DATABASE_URL": database_url}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "audit", "--since", "1000w", "--actor", "ULEE", "--format", "json",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert [json.loads(line)["action"] for line in out.decode().splitlines()] == ["incident.declare"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "audit", "--since", "soon", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await process.communicate()
+    assert process.returncode == 2 and "--since" in err.decode()

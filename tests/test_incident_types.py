@@ -49,6 +49,7 @@ async def test_security_incident_is_private_with_its_own_targets_and_playbook(ma
     assert str(created[1]["is_private"]).lower() in ("false", "0")
     channel = app.slack.channel_by_name_prefix("sec-1-")
     assert channel is not None and app.slack.channel_by_name_prefix("inc-2-") is not None
+    await app.tick()  # anything the background drain still owes is out
     assert "Report page slow" in feed_texts(app) and "관리자 계정" not in feed_texts(app)
     assert any("보안 사고 대응" in str(m.blocks) for m in app.slack.posts_in(channel["id"]))
     # The type's targets: the security team is paged at 5 minutes (the severity alone says 15, On-call).
@@ -82,3 +83,27 @@ def test_policy_check_explains_bad_incident_types(fragment: str, message: str) -
     with pytest.raises(PolicyError) as error:
         parse_policy(text)
     assert any(message in problem for problem in error.value.problems), error.value.problems
+
+
+async def test_the_declare_form_offers_the_types(make_harness: Any) -> None:
+    from bot.slack import ids
+
+    app = await make_harness(policy=TYPES_POLICY)
+    await app.command("declare")
+    form = app.slack.views[-1]
+    assert "보안 사고" in str(form) or "Security incident" in str(form)
+
+    def submit(kind: str) -> dict[str, Any]:
+        return app.view_payload(form, {
+            ids.DECLARE_TITLE_BLOCK: {ids.DECLARE_TITLE_ACTION: {"type": "plain_text_input", "value": "키 유출"}},
+            ids.DECLARE_SEVERITY_BLOCK: {ids.DECLARE_SEVERITY_ACTION: {
+                "type": "static_select", "selected_option": {"value": "P1"}}},
+            ids.DECLARE_TYPE_BLOCK: {ids.DECLARE_TYPE_ACTION: {
+                "type": "static_select", "selected_option": {"value": kind}}},
+        })
+
+    refused = await app.send_payload(submit("hr"))
+    assert "not in the policy" in str(await refused.json())
+    await app.send_payload(submit("security"))
+    assert app.slack.channel_by_name_prefix("sec-1-") is not None
+    assert str(app.slack.calls_to("conversations.create")[-1]["is_private"]).lower() in ("true", "1")

@@ -71,7 +71,7 @@ def test_every_korean_word_names_a_real_subcommand() -> None:
     subcommands = {
         "incident": {"help", "declare", "ack", "update", "mitigate", "resolve", "reopen", "severity", "assign",
                      "status", "list", "timeline", "escalate", "remind"},
-        "oncall": {"help", "me", "override", "overrides", "swap"},
+        "oncall": {"help", "me", "override", "overrides", "swap", "cover"},
         "checklist": {"help", "start", "status", "history"},
         "maintenance": {"help", "schedule", "list", "cancel"},
     }

@@ -134,8 +134,12 @@ async def test_reminder_then_manager_tier_when_overdue(make_harness: AppFactory)
 
 
 def test_shipped_policy_has_no_48h_checklist_line_and_due_per_severity() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "bot" / "policy" / "shipped"
+    for path in (None, shipped / "example.en.yml", shipped / "example.ko.yml"):
+        policy = load_policy(str(path) if path else None)
+        lines = [item.text for template in policy.checklists.values() for item in template.items]
+        assert not any("48" in line for line in lines), path
+        assert set(policy.reports.schedules) == {"daily", "weekly", "monthly_sla"}
     policy = load_policy(None)
-    lines = [item.text for template in policy.checklists.values() for item in template.items]
-    assert not any("48" in line for line in lines)
     assert policy.postmortems.due_for("P0").total_seconds() == 48 * 3600
     assert policy.postmortems.heading("ko", "root_cause") == "근본 원인"

@@ -6,13 +6,22 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+from sqlalchemy import update
 
 from bot.slack.standin import FakeSlack
+from storage.models import Delivery, ScheduledJob
+from storage.repositories import claims
+from storage.repositories import outbox as delivery_rows
+from storage.repositories import timers as timer_rows
 from tests.conftest import TEST_POLICY
 from tests.replicas import Replica, eventually
+
+LEASE = timedelta(seconds=15)
 
 
 def feed_posts(slack: FakeSlack) -> list[str]:
@@ -68,3 +77,34 @@ async def test_sigterm_gives_back_claims_to_another_replica(slack: FakeSlack, tm
                          message="the released delivery was not taken over")
         assert time.monotonic() - started < 12
         await second.stop()
+
+
+async def test_released_claims_are_taken_at_once(make_harness: Any) -> None:
+    """The release itself: a timer and a delivery claimed by a stopping worker are claimable by another at
+    once; the delivery is then treated as possibly sent (looked for in Slack before it is posted again)."""
+    app = await make_harness()
+    sessions, clock = app.firebell.services.sessions, app.clock
+    app.slack.go_down(503)  # its deliveries stay owed
+    await app.command("declare P1 Claimed")
+    now = clock.now()
+    async with sessions.begin() as session:
+        await session.execute(update(ScheduledJob).values(due_at=now - timedelta(seconds=1)))
+        await session.execute(update(Delivery).values(next_attempt_at=now - timedelta(seconds=1)))
+        jobs = await timer_rows.claim_due(session=session, now=now, worker="stopping", lease_until=now + LEASE,
+                                          limit=10)
+        deliveries = await delivery_rows.claim(session=session, now=now, worker="stopping",
+                                               lease_until=now + LEASE, limit=10)
+    assert jobs and deliveries
+    async with sessions.begin() as session:
+        assert await timer_rows.claim_due(session=session, now=now, worker="other", lease_until=now + LEASE,
+                                          limit=10) == []
+        released = await claims.release(session=session, worker="stopping", now=now)
+    assert released == (len(jobs), len(deliveries))
+    async with sessions.begin() as session:
+        taken_jobs = await timer_rows.claim_due(session=session, now=now, worker="other", lease_until=now + LEASE,
+                                                limit=10)
+        taken = await delivery_rows.claim(session=session, now=now, worker="other", lease_until=now + LEASE,
+                                          limit=10)
+    assert {j.id for j in taken_jobs} == {j.id for j in jobs}
+    assert {d.id for d in taken} == {d.id for d in deliveries}
+    assert {d.last_error for d in taken} == {delivery_rows.LEASE_EXPIRED}

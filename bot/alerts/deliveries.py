@@ -4,7 +4,7 @@ than `update_every` after the last edit, so a storm of alerts becomes one edit a
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,9 +30,14 @@ class AlertDeliveries:
         self.notifier = outbox.notifier
         self.incidents = incidents
         self.t = catalog
+        # When each incident's alerts message was last edited here: a revision owed while an edit was under
+        # way comes back at once, and would otherwise edit twice within the second.
+        self._edited: dict[int, datetime] = {}
+        self.min_interval = 1.0
         outbox.on(LIVE, self._live, on_failed=self._failed)
 
     async def owe_live(self, session: AsyncSession, incident: Incident, *, delay_seconds: float) -> str:
+        self.min_interval = delay_seconds
         due = self.outbox.clock.now() + timedelta(seconds=delay_seconds)
         return await self.outbox.owe(session, live_key(incident.id), LIVE, {}, incident_id=incident.id,
                                      coalesce=True, not_before=due)
@@ -56,6 +61,11 @@ class AlertDeliveries:
         text, blocks = live_text(self.t, number, counts), live_blocks(self.t, number, counts, alerts)
         placed = next((g for g in groups if g.live_ts), None)
         if placed is not None and placed.live_channel and placed.live_ts:
+            now = self.outbox.clock.now()
+            last = self._edited.get(number)
+            if last is not None and (now - last).total_seconds() < self.min_interval:
+                raise NotYet  # back in a second, rendering whatever is newest then
+            self._edited[number] = now
             await self.notifier.edit_message(placed.live_channel, placed.live_ts, text, blocks)
             return
         post_key = f"{live_key(number)}:post"

@@ -168,6 +168,7 @@ class AlertService(DomainService):
         retry: dict[int, str] = {}
         windows: dict[str | None, Any] = {}  # maintenance windows by service, looked up once per batch
         for (source, group_key), items in groups.items():
+            await self._intake_first()
             try:
                 await GroupUnit(self, source, group_key, [event for _row, event in items], windows).run()
             except Exception as error:
@@ -175,6 +176,14 @@ class AlertService(DomainService):
                 for row_id, _event in items:
                     retry[row_id] = f"{type(error).__name__}: {error}"[:500]
         await self._settle(rows, failed, retry)
+
+    async def _intake_first(self) -> None:
+        """Answering comes first: a commit of accepted alerts under way goes before the next unit of work
+        (on SQLite both queue for the one write lock)."""
+        storing = self._storing
+        if storing is not None and not storing.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(storing)
 
     async def _settle(self, rows: list[AlertIntake], failed: dict[int, str], retry: dict[int, str]) -> None:
         now = self.clock.now()

@@ -8,6 +8,8 @@ EN: dict[str, str] = {
     "checklist.phase_overdue_owner": ":alarm_clock: *{title}*: phase *{phase}* is past its window. "
                                      "Still open:\n{items}",
     "help.severities": "*Severity levels*",
+    "modal.declare.type_label": "Incident type",
+    "error.form_unknown_type": "This incident type is not in the policy.",
     "error.pin_not_incident_channel": "Messages can be added to a timeline from an incident channel only.",
     "error.pin_bad_message": "Slack did not say which message this is.",
     "pin.added": ":pushpin: Added to the timeline of incident #{number}.",
@@ -46,6 +48,8 @@ KO: dict[str, str] = {
     "checklist.phase_overdue_owner": ":alarm_clock: *{title}*: *{phase}* 단계 시간이 지났습니다. "
                                      "남은 항목:\n{items}",
     "help.severities": "*장애 등급*",
+    "modal.declare.type_label": "인시던트 유형",
+    "error.form_unknown_type": "정책에 없는 인시던트 유형입니다.",
     "error.pin_not_incident_channel": "인시던트 채널의 메시지만 타임라인에 추가할 수 있습니다.",
     "error.pin_bad_message": "Slack이 어떤 메시지인지 알려 주지 않았습니다.",
     "pin.added": ":pushpin: 인시던트 #{number} 타임라인에 추가했습니다.",

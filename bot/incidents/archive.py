@@ -28,6 +28,11 @@ ARCHIVE_CALL = "incident.archive"  # the outbox kind: conversations.archive or u
 NOTICE_AHEAD = timedelta(days=1)
 
 
+def unarchive_key(incident_id: int) -> str:
+    """One per incident, owed again at each reopening: what the reopen's posts wait for."""
+    return f"incident:{incident_id}:unarchive"
+
+
 async def schedule_archive(timers: TimerService, session: AsyncSession, incident: Incident, *,
                            after: timedelta | None, now: datetime) -> None:
     """At resolution: the notice a day ahead and the archive itself, keyed by the incident's version."""
@@ -45,8 +50,8 @@ async def unarchive_on_reopen(timers: TimerService, outbox: Outbox, session: Asy
     """At reopening: no archive to come, and the channel back if it was archived."""
     await timers.cancel(incident.id, ARCHIVE_KINDS, session=session)
     if incident.channel_id and await types_repo.channel_archived(incident.id, session=session):
-        await outbox.owe(session, f"incident:{incident.id}:unarchive:{incident.version}", ARCHIVE_CALL,
-                         {"channel": incident.channel_id, "archive": False}, incident_id=incident.id)
+        await outbox.owe(session, unarchive_key(incident.id), ARCHIVE_CALL,
+                         {"channel": incident.channel_id, "archive": False}, incident_id=incident.id, coalesce=True)
 
 
 class ChannelArchiver:

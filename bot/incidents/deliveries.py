@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checklists.service import ChecklistService
 from bot.errors import SlackCallFailed
 from bot.i18n import Catalog
-from bot.incidents.archive import ChannelArchiver
+from bot.incidents.archive import ChannelArchiver, unarchive_key
 from bot.incidents.keys import feed_key, live_key, setup_key, topic_key
 from bot.incidents.render import feed_announcement, incident_summary, summary_text, topic_text, user_mentions
 from bot.incidents.service import IncidentService
@@ -237,10 +237,20 @@ class IncidentDeliveries:
             channel, thread_ts = incident.feed_channel_id, incident.feed_ts
         else:
             channel = payload.get("channel") or await self._channel_or_wait(incident) or incident.feed_channel_id
+            if incident.status == "reopened" and channel == incident.channel_id:
+                await self._unarchive_first(channel, unarchive_key(incident.id))
         if channel is None:
             return  # no channel and no feed: there is nowhere to say it
         await self._post(replace(owed, payload={"channel": channel, "text": payload["text"],
                                                 "blocks": payload.get("blocks"), "thread_ts": thread_ts}), steps)
+
+    async def _unarchive_first(self, channel: str, key: str) -> None:
+        """A reopened incident's archived channel comes back before anything is posted in it (the owed
+        unarchive may still be waiting its turn; unarchiving twice is harmless)."""
+        async with self.outbox.sessions() as session:
+            row = await delivery_rows.get(key, session=session)
+        if row is not None and row.state in (delivery_rows.PENDING, delivery_rows.SENDING):
+            await self.notifier.archive_channel(channel, archive=False)
 
     async def _wait_for(self, key: str) -> None:
         async with self.outbox.sessions() as session:

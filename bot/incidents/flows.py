@@ -53,6 +53,9 @@ from storage.repositories import outbox as delivery_rows
 
 log = get_logger(__name__)
 
+# A delivery put back for this reason is on its way (after the delivery it needs).
+NOT_TROUBLE = (None, "waiting")
+
 
 class IncidentFlows:
     def __init__(
@@ -103,7 +106,7 @@ class IncidentFlows:
             problems = list(outcome.progress.get("problems") or [])
             if key == setup_key(number):
                 pass  # the set-up's own problems are listed step by step below
-            elif outcome.state in ("failed", "pending") and outcome.error not in (None, "waiting"):
+            elif outcome.state in ("failed", "pending") and outcome.error not in NOT_TROUBLE:
                 spec = await self._failure_spec(key)
                 if spec is not None:
                     problems.append([spec["key"], outcome.error, spec.get("params", {})])
@@ -164,7 +167,7 @@ class IncidentFlows:
         incident = await self.service.get(incident.id)
         if incident.channel_id is not None:
             await self.tell(reply, declared_text(self.t, incident.id, incident.channel_id))
-        elif setup is not None and setup.error not in (None, "waiting"):
+        elif setup is not None and setup.error not in NOT_TROUBLE:
             text = declared_without_channel(self.t, incident.id, setup.error)
             await self.tell(reply, text if setup.state == "failed" else f"{text} {will_retry(self.t)}")
         return incident

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -15,7 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.i18n import Catalog
-from bot.incidents.guide import severity_guide_blocks
+from bot.incidents.guide import severity_guide_blocks, type_select_blocks
 from bot.incidents.severity import SeverityTable
 from bot.slack import ids
 from bot.slack.text import clip
@@ -37,7 +38,8 @@ def _modal(
 
 
 def declare_modal(
-    t: Catalog, severities: SeverityTable, *, initial_commander: str | None, private_metadata: str
+    t: Catalog, severities: SeverityTable, *, initial_commander: str | None, private_metadata: str,
+    incident_types: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     options = [
         Option(value=s.id, text=clip(t.plain("severity.option", id=s.id, name=s.name(t.locale)), 75),
@@ -69,6 +71,7 @@ def declare_modal(
                 ),
             ),
             *severity_guide_blocks(t, severities),
+            *type_select_blocks(t, incident_types),
             InputBlock(
                 block_id=ids.DECLARE_SERVICE_BLOCK,
                 label=t("modal.declare.service_label"),

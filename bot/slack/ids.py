@@ -42,3 +42,7 @@ ONCALL_COVER_TAKE = "oncall.cover_take"
 
 # The message shortcut "Add to incident timeline" (handlers/pins.py)
 TIMELINE_ADD = "add_to_timeline"
+
+# The declare form's incident type menu (shown when the policy has incident_types)
+DECLARE_TYPE_BLOCK = "incident_type"
+DECLARE_TYPE_ACTION = "incident_type_select"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +30,7 @@ from bot.errors import SlackCallFailed
 from bot.logging import get_logger
 from bot.metrics import observe_delivery
 from bot.slack.client import Notifier
+from bot.slack.pace import SLOT_WHILE_PACED
 from bot.work import slack_turn
 from storage.models import Delivery
 from storage.repositories import outbox as rows
@@ -164,6 +165,11 @@ class Outbox:
         self._settler: asyncio.Task[None] | None = None
         self._drain: asyncio.Task[int] | None = None
         self._again = False
+        self._kicked = asyncio.Event()
+        # Incidents with deliveries being sent by this process (how many batches each): not claimed again
+        # meanwhile, so one incident's messages go out in order.
+        self._incidents_under_way: Counter[int] = Counter()
+        self._passed_over: set[int] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -206,24 +212,46 @@ class Outbox:
             return
         if self.busy:
             self._again = True
+            self._kicked.set()
             return
         self._drain = asyncio.ensure_future(self.drain())
 
     async def drain(self) -> int:
-        """Deliver everything due, batch after batch. Returns how many deliveries were attempted."""
+        """Deliver everything due. Returns how many deliveries were attempted.
+
+        Batches run side by side: one waiting on Slack's pace for a busy channel does not hold back what
+        is owed elsewhere (a page to someone else). An incident whose deliveries are under way is not
+        claimed again until they finish, so its messages keep the order they were owed in.
+        """
         done = 0
-        while True:
-            self._again = False
-            try:
-                claimed = await self._claim()
-            except Exception:
-                log.exception("outbox_claim_failed")
-                return done
-            if claimed:
-                await self._deliver_batch(claimed)
-                done += len(claimed)
-            elif not self._again:
-                return done
+        running: set[asyncio.Future[dict[str, Outcome]]] = set()
+        try:
+            while True:
+                self._again = False
+                self._kicked.clear()
+                try:
+                    claimed = await self._claim()
+                except Exception:
+                    log.exception("outbox_claim_failed")
+                    if running:
+                        await asyncio.wait(running)
+                    return done
+                if claimed:
+                    done += len(claimed)
+                    batch = asyncio.ensure_future(self._deliver_batch(claimed))
+                    running.add(batch)
+                    batch.add_done_callback(running.discard)
+                    continue
+                if self._again:
+                    continue
+                if not running:
+                    return done
+                kicked = asyncio.ensure_future(self._kicked.wait())
+                await asyncio.wait({*running, kicked}, return_when=asyncio.FIRST_COMPLETED)
+                kicked.cancel()
+        finally:
+            for batch in running:
+                batch.cancel()
 
     async def deliver_now(self, keys: list[str]) -> dict[str, Outcome]:
         """Deliver these (just committed) deliveries in the caller's task and say how each went.
@@ -247,9 +275,11 @@ class Outbox:
 
     async def _claim(self) -> list[Owed]:
         now = self.clock.now()
+        under_way = sorted(self._incidents_under_way)
+        self._passed_over.update(under_way)
         async with self.sessions.begin() as session:
             claimed = await rows.claim(session=session, now=now, worker=self.worker, lease_until=now + self.lease,
-                                       limit=self.batch)
+                                       limit=self.batch, skip_incidents=under_way)
         return self._owed(claimed)
 
     @staticmethod
@@ -266,11 +296,19 @@ class Outbox:
         lanes: defaultdict[object, list[Owed]] = defaultdict(list)
         for owed in sorted(claimed, key=lambda o: o.id):
             lanes[owed.incident_id if owed.incident_id is not None else owed.id].append(owed)
+        incidents = [owed.incident_id for owed in claimed if owed.incident_id is not None]
+        self._incidents_under_way.update(incidents)
         renewing = asyncio.ensure_future(self._renew([o.id for o in claimed]))
         outcomes: dict[str, Outcome] = {}
         try:
             await asyncio.gather(*(self._run_lane(lane, outcomes) for lane in lanes.values()))
         finally:
+            self._incidents_under_way.subtract(incidents)
+            self._incidents_under_way += Counter()  # drop the ones at zero
+            if self._passed_over.intersection(incidents):
+                # A drain passed these incidents over while this batch had them: their later deliveries wait.
+                self._passed_over.difference_update(incidents)
+                self.kick()
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
@@ -290,7 +328,11 @@ class Outbox:
             structlog.contextvars.bind_contextvars(delivery=owed.key, incident=owed.incident_id)
             async with self._limit:
                 steps = Steps(self, owed, dict(owed.progress))
-                settling = await self._deliver(owed, steps)
+                pacing = SLOT_WHILE_PACED.set(self._limit)
+                try:
+                    settling = await self._deliver(owed, steps)
+                finally:
+                    SLOT_WHILE_PACED.reset(pacing)
             # The next delivery of this incident starts once this one is settled (it may need its ts),
             # but the settling waits outside the limit, so other lanes go on meanwhile.
             outcomes[owed.key] = await settling if isinstance(settling, asyncio.Future) else settling

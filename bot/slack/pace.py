@@ -15,8 +15,10 @@ Slack's pace without changing the proportions.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -51,6 +53,9 @@ POST_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.schedu
 CHANNEL_POSTS_PER_SECOND = 1.0
 CHANNEL_BURST = 3
 WORKSPACE_POSTS_PER_MINUTE = 300
+# Set by the outbox while it delivers: the delivery slot (a semaphore) a call gives back while it waits for
+# its turn, so one busy channel never holds the slots that deliveries to other channels need.
+SLOT_WHILE_PACED: ContextVar[asyncio.Semaphore | None] = ContextVar("firebell_slot_while_paced", default=None)
 # A wait longer than this is logged, so a backlog behind the pace is visible.
 SLOW_WAIT_SECONDS = 2.0
 
@@ -104,19 +109,38 @@ class SlackPace:
             self._posts = AsyncLimiter(burst, burst * 60 / (WORKSPACE_POSTS_PER_MINUTE * self.scale))
         return self._posts
 
+    def _buckets(self, method: str, args: Mapping[str, Any] | None) -> list[tuple[str, AsyncLimiter]]:
+        """The buckets this call takes a turn from, named."""
+        buckets = []
+        tier = tier_of(method)
+        if tier is not None:
+            buckets.append((method, self._tier_limiter(method, tier)))
+        channel = channel_of(method, args)
+        if channel is not None:
+            buckets.append((f"channel {channel}", self._channel_limiter(channel)))
+        if method in POST_METHODS:
+            buckets.append(("posts", self._posts_limiter()))
+        return buckets
+
     async def wait(self, method: str, args: Mapping[str, Any] | None = None) -> float:
         """Wait until Slack would take this call; returns the seconds waited."""
         if not self.enabled:
             return 0.0
         started = time.monotonic()
-        tier = tier_of(method)
-        if tier is not None:
-            await self._tier_limiter(method, tier).acquire()
         channel = channel_of(method, args)
-        if channel is not None:
-            await self._channel_limiter(channel).acquire()
-        if method in POST_METHODS:
-            await self._posts_limiter().acquire()
+        buckets = [limiter for _name, limiter in self._buckets(method, args)]
+        slot = SLOT_WHILE_PACED.get()
+        if slot is not None and not all(limiter.has_capacity() for limiter in buckets):
+            # Waiting for this channel's turn must not keep a delivery slot from a page to someone else.
+            slot.release()
+            try:
+                for limiter in buckets:
+                    await limiter.acquire()
+            finally:
+                await slot.acquire()
+        else:
+            for limiter in buckets:
+                await limiter.acquire()
         waited = time.monotonic() - started
         if waited > 0:
             self.waited[method] = self.waited.get(method, 0.0) + waited

@@ -13,9 +13,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-# The bot scopes manifest.yml asks for (tests/test_first_run.py checks the two agree).
-MANIFEST_SCOPES = ("commands", "chat:write", "channels:manage", "channels:join", "usergroups:read",
-                   "usergroups:write", "channels:history", "im:history", "im:write", "files:write")
+# The bot scopes manifest.yml asks for (tests/test_first_run.py checks the two agree: add a scope to both).
+MANIFEST_SCOPES = ("commands", "chat:write", "channels:manage", "channels:join", "reactions:read", "groups:write",
+                   "usergroups:read", "usergroups:write", "channels:history", "im:history", "im:write",
+                   "files:write")
 PLACEHOLDER_TOKENS = ("xoxb-your-bot-token",)
 REFUSED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "no_permission")
 WHERE = "Slack app settings → OAuth & Permissions → Bot User OAuth Token"

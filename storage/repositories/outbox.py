@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,10 +56,14 @@ async def owe(
 
 
 async def claim(
-    *, session: AsyncSession, now: datetime, worker: str, lease_until: datetime, limit: int
+    *, session: AsyncSession, now: datetime, worker: str, lease_until: datetime, limit: int,
+    skip_incidents: Sequence[int] = (),
 ) -> list[Delivery]:
-    """Claim due deliveries, and ones whose sender's lease ran out (it died), oldest first."""
+    """Claim due deliveries, and ones whose sender's lease ran out (it died), oldest first; none of the
+    incidents in `skip_incidents` (this worker is sending their earlier deliveries)."""
     claimed: list[Delivery] = []
+    not_skipped = (or_(Delivery.incident_id.is_(None), Delivery.incident_id.notin_(list(skip_incidents))),) \
+        if skip_incidents else ()
     for state_filter, noted in (
         ((Delivery.state == PENDING, Delivery.next_attempt_at <= now), {}),
         # Its sender died mid-delivery: Slack may have the message, so the next sender looks first.
@@ -69,7 +73,7 @@ async def claim(
         if room <= 0:
             break
         ids = (
-            select(Delivery.id).where(*state_filter).order_by(Delivery.next_attempt_at, Delivery.id)
+            select(Delivery.id).where(*state_filter, *not_skipped).order_by(Delivery.next_attempt_at, Delivery.id)
             .limit(room).with_for_update(skip_locked=True).scalar_subquery()
         )
         result = await session.execute(
