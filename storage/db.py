@@ -111,7 +111,7 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(alembic_config(connection), revision)
 
 
-async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None:
+async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
     # Migrations (and waiting for another process's) may take longer than a request may wait.
     patient = create_engine(engine.url.render_as_string(hide_password=False), timeout=60)
     try:

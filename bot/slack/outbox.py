@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import random
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,13 +29,17 @@ from bot.errors import SlackCallFailed
 from bot.logging import get_logger
 from bot.metrics import observe_delivery
 from bot.slack.client import Notifier
+from bot.slack.owed import Deliver, Failed, Kind, NotYet, Outcome, Owed, Sent
 from bot.slack.pace import SLOT_WHILE_PACED
+from bot.slack.settling import GroupSettler
 from bot.work import slack_turn
 from storage.models import Delivery
 from storage.repositories import outbox as rows
 from storage.repositories.outbox import LEASE_EXPIRED
 
 log = get_logger(__name__)
+
+__all__ = ["Deliver", "Failed", "Kind", "NotYet", "Outbox", "Outcome", "Owed", "Sent", "Steps", "backoff"]
 
 # Errors after which Slack may hold the message although we saw no answer.
 _UNCERTAIN = frozenset({LEASE_EXPIRED, "connection_error"})
@@ -49,52 +52,6 @@ MAX_INTERNAL_ATTEMPTS = 8
 def _uncertain(last_error: str | None) -> bool:
     """Whether Slack may hold the message although the last attempt saw no answer from it."""
     return last_error is not None and (last_error in _UNCERTAIN or last_error.startswith(_INTERNAL))
-
-
-class NotYet(Exception):
-    """The delivery depends on one not done yet (an announcement before its channel exists)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str  # pending (to be retried), sending, sent, failed
-    error: str | None
-    progress: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def sent(self) -> bool:
-        return self.state == rows.SENT
-
-
-@dataclass(frozen=True)
-class Owed:
-    """A claimed delivery as its handler sees it."""
-
-    id: int
-    key: str
-    kind: str
-    incident_id: int | None
-    payload: dict[str, Any]
-    progress: dict[str, Any]
-    attempts: int
-    revision: int
-    created_at: datetime
-    # An earlier attempt may have reached Slack (its sender died, or the network failed mid-call).
-    uncertain: bool
-
-
-Deliver = Callable[[Owed, "Steps"], Awaitable[None]]
-# Run inside the transaction that settles the delivery: with what its steps produced (a message ts), or
-# with the Slack error that refused it for good.
-Sent = Callable[[Owed, AsyncSession, dict[str, Any]], Awaitable[None]]
-Failed = Callable[[Owed, AsyncSession, str], Awaitable[None]]
-
-
-@dataclass
-class Kind:
-    deliver: Deliver
-    on_sent: Sent | None = None
-    on_failed: Failed | None = None
 
 
 @dataclass
@@ -119,16 +76,6 @@ class Steps:
         self.values |= values
         async with self.outbox.sessions.begin() as session:
             await rows.save_progress(self.owed.id, dict(self.values), session=session, worker=self.outbox.worker)
-
-
-@dataclass
-class _Settling:
-    """A delivery Slack accepted, waiting for the next group commit."""
-
-    owed: Owed
-    kind: Kind | None
-    values: dict[str, Any]
-    done: asyncio.Future[Outcome]
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
@@ -161,8 +108,7 @@ class Outbox:
         self.max_age = max_age
         self.kinds: dict[str, Kind] = {}
         self._limit = asyncio.Semaphore(concurrency)
-        self._settling: list[_Settling] = []
-        self._settler: asyncio.Task[None] | None = None
+        self._settler = GroupSettler(sessions, clock, worker=worker, newer_owed=self.kick)
         self._drain: asyncio.Task[int] | None = None
         self._again = False
         self._kicked = asyncio.Event()
@@ -367,49 +313,7 @@ class Outbox:
         return Outcome(rows.PENDING, error, dict(steps.values))
 
     def _settle(self, owed: Owed, kind: Kind | None, values: dict[str, Any]) -> asyncio.Future[Outcome]:
-        """Queue a delivery Slack accepted for the next group commit: deliveries that finish while one
-        settling transaction runs share the next, so a burst costs a few commits, not one each."""
-        settling = _Settling(owed, kind, dict(values), asyncio.get_running_loop().create_future())
-        self._settling.append(settling)
-        if self._settler is None or self._settler.done():
-            self._settler = asyncio.ensure_future(self._settle_queued())
-        return settling.done
-
-    async def _settle_queued(self) -> None:
-        while self._settling:
-            group, self._settling = self._settling, []
-            try:
-                async with self.sessions.begin() as session:
-                    current = [await self._settle_in(session, item) for item in group]
-            except Exception:
-                if len(group) == 1:
-                    log.exception("delivery_settle_failed", key=group[0].owed.key)
-                    current = [None]
-                else:  # one at a time, so one failing hook does not keep the others unsettled
-                    current = [await self._settle_alone(item) for item in group]
-            for item, settled in zip(group, current, strict=True):
-                if settled is False:
-                    self.kick()  # a newer state was owed while this one went out
-                state = {True: rows.SENT, False: rows.PENDING, None: rows.SENDING}[settled]
-                if not item.done.done():
-                    item.done.set_result(Outcome(state, None, item.values))
-
-    async def _settle_in(self, session: AsyncSession, item: _Settling) -> bool:
-        current = await rows.settle_sent(item.owed.id, session=session, worker=self.worker,
-                                         revision=item.owed.revision, now=self.clock.now(), progress=item.values)
-        # Recorded even when a newer revision is owed: this one's message exists (its ts is needed).
-        if item.kind is not None and item.kind.on_sent is not None:
-            await item.kind.on_sent(item.owed, session, item.values)
-        return current
-
-    async def _settle_alone(self, item: _Settling) -> bool | None:
-        try:
-            async with self.sessions.begin() as session:
-                return await self._settle_in(session, item)
-        except Exception:
-            # The lease runs out and the delivery is taken again; a post is looked up before it is resent.
-            log.exception("delivery_settle_failed", key=item.owed.key)
-            return None
+        return self._settler.settle(owed, kind, values)
 
     async def _fail(self, owed: Owed, kind: Kind | None, steps: Steps, code: str) -> Outcome:
         log.warning("delivery_failed", key=owed.key, code=code, attempts=owed.attempts)
@@ -426,9 +330,7 @@ class Outbox:
 
     async def close(self) -> None:
         self._closed = True
-        if self._settler is not None:
-            with contextlib.suppress(Exception):
-                await self._settler  # what Slack accepted is recorded before the process goes
+        await self._settler.finish()  # what Slack accepted is recorded before the process goes
         if self._drain is not None:
             self._drain.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -19,44 +19,18 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
+from bot.slack.standin.blockkit import BlockKitError, validate_blocks, validate_view
 from bot.slack.standin.extras import ChannelExtras
 from bot.slack.standin.files import FileUploads
 from bot.slack.standin.limits import RateLimits
 from bot.slack.standin.socket import SocketModeStandIn
 
+__all__ = ["BOT_TOKEN", "BOT_USER", "BlockKitError", "FakeSlack", "validate_blocks", "validate_view"]
+
 BOT_USER = "UFIREBELL"
 BOT_TOKEN = "xoxb-test-token-1234567890"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_\-]{1,80}$")
-
-
-class BlockKitError(Exception):
-    pass
-
-
-def validate_blocks(blocks: Any) -> None:
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    if not isinstance(blocks, list) or len(blocks) > 50:
-        raise BlockKitError("blocks must be a list of at most 50")
-    for raw in blocks:
-        block = Block.parse(raw)
-        if block is None:
-            raise BlockKitError(f"unknown block {raw!r}")
-        block.validate_json()
-        # A round trip must give back what was sent: nothing Slack would silently drop.
-        if block.to_dict() != raw:
-            raise BlockKitError(f"block changes on round trip: {raw!r}")
-
-
-def validate_view(view: Any) -> None:
-    if isinstance(view, str):
-        view = json.loads(view)
-    parsed = View(**view)
-    parsed.validate_json()
-    validate_blocks(view.get("blocks", []))
 
 
 @dataclass
