@@ -36,6 +36,16 @@ class RequestMemory:
 
         return await within(claim(), timeout)
 
+    async def database_answers(self, *, timeout: float) -> None:
+        """A read that must come back within `timeout` seconds, else TimeoutError: for a request whose
+        retries are recognised by its own row (a declare's request key), so it writes nothing here but
+        still learns at once, before changing anything, that the database is not answering."""
+        async def select_one() -> None:
+            async with self.sessions() as session:
+                await requests.select_one(session=session)
+
+        await within(select_one(), timeout)
+
     async def forget_old(self) -> int:
         async with self.sessions.begin() as session:
             return await requests.forget_requests_before(self.clock.now() - REQUEST_MEMORY, session=session)

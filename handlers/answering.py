@@ -66,6 +66,13 @@ async def once(context: Any) -> None:
         raise Repeated(key)
 
 
+async def database_answers(context: Any) -> None:
+    """For a request recognised on a retry by its own row (no `once`): still learn within the bound,
+    before changing anything, when the database is not answering (TimeoutError: nothing recorded)."""
+    services: Services = context["services"]
+    await services.requests.database_answers(timeout=services.settings.firebell_db_timeout_seconds)
+
+
 @contextlib.asynccontextmanager
 async def answering(context: Any, reply: ReplyTarget) -> AsyncIterator[None]:
     """Run post-ack work: domain errors become an ephemeral answer, bugs a reference id.

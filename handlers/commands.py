@@ -40,7 +40,15 @@ from bot.incidents.render import (
 )
 from bot.slack.blocks import text_blocks
 from bot.slack.client import ReplyTarget
-from handlers.answering import answering, bind_incident, finish_log, once, render_error, reply_target
+from handlers.answering import (
+    answering,
+    bind_incident,
+    database_answers,
+    finish_log,
+    once,
+    render_error,
+    reply_target,
+)
 from handlers.followups import run_followup
 
 if TYPE_CHECKING:
@@ -71,7 +79,9 @@ async def incident_command(ack: AsyncAck, command: dict[str, Any], context: Any)
     async with answering(context, reply):
         # Only what changes something needs a Slack retry recognised; a declare is recognised by the
         # request key its incident row carries (unique), so it needs no separate write.
-        if not isinstance(parsed, Show | ListIncidents | Declare):
+        if isinstance(parsed, Declare):
+            await database_answers(context)
+        elif not isinstance(parsed, Show | ListIncidents):
             await once(context)
         await run_command(services, parsed, command, reply, context.get("request_key"))
 

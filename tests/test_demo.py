@@ -79,7 +79,7 @@ async def test_declare_page_ack_and_check_through_the_signed_path(demo: Any) -> 
     await post(http, f"{base}/demo/action", {"as": "UMINJI", "surface": "message", "channel": channel["id"],
                                              "ts": checklist.ts, "block_id": block["block_id"],
                                              "action_id": "checklist.toggle", "selected": ["0"]})
-    assert "1/5" in str(world.slack.messages[(channel["id"], checklist.ts)].blocks)
+    assert "1/4" in str(world.slack.messages[(channel["id"], checklist.ts)].blocks)
 
 
 async def test_forms_errors_private_answers_dm_help_and_home(demo: Any) -> None:

@@ -88,7 +88,7 @@ def test_declare_escalate_acknowledge_check_and_home(demo: str, tmp_path: Path) 
 
             # She checks the first checklist item; the count goes to 1 of 5.
             page.check(".bk-checkboxes input[value='0']")
-            page.wait_for_selector(".pane >> text=1/5")
+            page.wait_for_selector(".pane >> text=1/4")
             assert page.is_checked(".bk-checkboxes input[value='0']")
             page.screenshot(path=str(tmp_path / "3-acknowledged.png"), full_page=True)
 

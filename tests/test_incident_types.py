@@ -107,3 +107,14 @@ async def test_the_declare_form_offers_the_types(make_harness: Any) -> None:
     await app.send_payload(submit("security"))
     assert app.slack.channel_by_name_prefix("sec-1-") is not None
     assert str(app.slack.calls_to("conversations.create")[-1]["is_private"]).lower() in ("true", "1")
+
+
+async def test_the_app_home_lists_a_private_incident_only_to_its_people(make_harness: Any) -> None:
+    from tests.test_home import open_home
+
+    app = await make_harness(policy=TYPES_POLICY)
+    await app.command("declare type:security P1 관리자 계정 탈취 의심")
+    await app.command("declare P2 Report page slow", user="UBOB")
+    assert "관리자 계정" in await open_home(app, "UALICE")
+    outsider = await open_home(app, "UBOB")
+    assert "관리자 계정" not in outsider and "Report page slow" in outsider

@@ -22,8 +22,7 @@ _TEXTS = {
     "en": {
         "playbook": "P0 playbook",
         "items": ["Confirm the impact (API, database, external services)", "Post a status update",
-                  "Mitigate: scale, restart, roll back", "Confirm recovery (error rate, latency)",
-                  "Post-mortem within 48 hours"],
+                  "Mitigate: scale, restart, roll back", "Confirm recovery (error rate, latency)"],
         "handover": "Shift handover",
         "handover_items": ["Read the night's alerts", "Check the dashboards", "Hand over open incidents"],
         "reminder": "Reminder: check the backup report before lunch.",
@@ -32,7 +31,7 @@ _TEXTS = {
     "ko": {
         "playbook": "P0 장애 대응 플레이북",
         "items": ["장애 확인: API, 데이터베이스, 외부 서비스", "상태 업데이트 공지",
-                  "완화 조치: 스케일링, 재시작, 롤백", "정상화 확인: 에러율, 응답시간", "48시간 내 사후 분석 보고서"],
+                  "완화 조치: 스케일링, 재시작, 롤백", "정상화 확인: 에러율, 응답시간"],
         "handover": "근무 인수인계",
         "handover_items": ["야간 알림 확인", "대시보드 확인", "진행 중인 장애 인계"],
         "reminder": "점심 전에 백업 리포트를 확인하세요.",

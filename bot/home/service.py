@@ -13,10 +13,12 @@ from bot.checklists.views import load_views
 from bot.deps import Deps, DomainService
 from bot.home.render import HomeFacts, home_view
 from bot.incidents.lifecycle import OPEN_STATUSES
+from bot.incidents.types import is_private, visible_to
 from bot.oncall.service import OnCallService
 from bot.slack.outbox import Owed, Steps
 from storage.models import Incident
 from storage.repositories import checklists as checklist_rows
+from storage.repositories import incident_types as types_repo
 from storage.repositories import incidents as incident_rows
 from storage.repositories import postmortems as repo
 from storage.repositories import reports as report_rows
@@ -41,12 +43,22 @@ class HomeService(DomainService):
         async with self.sessions() as session:
             incidents = list(await incident_rows.list_incidents(session=session, statuses=[s.value for s in
                                                                                             OPEN_STATUSES], limit=40))
+            incidents = await self._visible(session, incidents, user_id)
             actions = list(await repo.find_actions(session=session, owner_id=user_id, limit=20))
             checklist = await self._checklist_items(session, user_id)
             pages = list(await repo.pages_to(user_id, session=session, since=now - timedelta(hours=24)))
             report = await report_rows.latest_snapshot(session=session)
         return HomeFacts(incidents=incidents, oncall=oncall, actions=actions, checklist=checklist, pages=pages,
                          report=report)
+
+    async def _visible(self, session: AsyncSession, incidents: list[Incident], viewer: str) -> list[Incident]:
+        """Private incidents (a security type) only for the people in them, as in `/incident list`."""
+        policy = self.policy.policy
+        private = [i.id for i in incidents if is_private(policy, i)]
+        if not private:
+            return incidents
+        members = await types_repo.people_in(private, session=session)
+        return [i for i in incidents if visible_to(policy, i, viewer, members.get(i.id, set()))]
 
     async def _checklist_items(self, session: AsyncSession, user_id: str) -> list[tuple[str, str]]:
         """Open items of open runs that are this person's: by their id, or by a role they hold."""

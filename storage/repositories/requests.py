@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,3 +24,8 @@ async def claim_request(key: str, *, session: AsyncSession, at: datetime) -> boo
 async def forget_requests_before(cutoff: datetime, *, session: AsyncSession) -> int:
     result = await session.execute(delete(ProcessedRequest).where(ProcessedRequest.received_at < cutoff))
     return result.rowcount  # type: ignore[attr-defined]
+
+
+async def select_one(*, session: AsyncSession) -> None:
+    """The cheapest round trip: the database is answering."""
+    await session.execute(text("SELECT 1"))
