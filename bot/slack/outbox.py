@@ -47,6 +47,10 @@ _UNCERTAIN = frozenset({LEASE_EXPIRED, "connection_error"})
 _INTERNAL = "internal:"
 # Bugs and database trouble inside a handler are retried this often before the delivery is given up.
 MAX_INTERNAL_ATTEMPTS = 8
+# Batches a drain runs side by side (each up to `batch` deliveries), and how long it gathers kicks that
+# arrive while batches are under way before it claims again.
+MAX_BATCHES = 4
+KICKS_GATHERED = 0.05
 
 
 def _uncertain(last_error: str | None) -> bool:
@@ -187,14 +191,22 @@ class Outbox:
                     batch = asyncio.ensure_future(self._deliver_batch(claimed))
                     running.add(batch)
                     batch.add_done_callback(running.discard)
-                    continue
-                if self._again:
-                    continue
-                if not running:
+                    if len(claimed) == self.batch and len(running) < MAX_BATCHES:
+                        continue  # more may be due at once
+                elif not running:
+                    if self._again:
+                        continue
                     return done
+                # Batches under way: claim again when one finishes, or when more is owed, kicks gathered
+                # for a moment so a stream of owed deliveries is not a claim (a write) each.
+                if len(running) >= MAX_BATCHES:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    continue
                 kicked = asyncio.ensure_future(self._kicked.wait())
                 await asyncio.wait({*running, kicked}, return_when=asyncio.FIRST_COMPLETED)
                 kicked.cancel()
+                if self._kicked.is_set():
+                    await asyncio.sleep(KICKS_GATHERED)
         finally:
             for batch in running:
                 batch.cancel()
