@@ -106,15 +106,22 @@ class World:
         seconds = round(delta.total_seconds())
         moved = f"{seconds // 60} min {seconds % 60} s"
         self.note(f"clock moved ahead {moved}")
+        held = 0
         for _ in range(500):  # chained timers may fall due within the same jump
             due = await timers.next_due()
             if due is None or due > target:
                 break
-            self.clock.advance(due + timedelta(seconds=1) - self.clock.now())
+            self.clock.advance(max(due + timedelta(seconds=1) - self.clock.now(), timedelta(0)))
             fired = await self.firebell.tick()
             await self.settle()
             if not fired:
-                break  # held elsewhere for a moment: the wake-up loop picks it up
+                # The wake-up loop holds it (it fires it at this time too): wait for it before moving on.
+                held += 1
+                if held > 40:
+                    break
+                await asyncio.sleep(0.05)
+                continue
+            held = 0
         self.clock.advance(target - self.clock.now())
         await self.firebell.tick()
         await self.settle()
